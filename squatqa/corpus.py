@@ -1,0 +1,287 @@
+"""Load and validate corpus files.
+
+Every way a corpus file can be wrong is found here and reported as a list of
+problems with a location, so `squatqa validate` can show them all and the other
+commands can fail with the first few, naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CORPUS_ENV_VAR = "SQUATQA_CORPUS"
+BUNDLED_CORPUS_NAME = "squat_faq.json"
+
+_TOP_LEVEL_FIELDS = {"name": str, "version": int, "entries": list}
+_REQUIRED_TEXT_FIELDS = ("id", "question", "answer")
+_OPTIONAL_LIST_FIELDS = ("aliases", "tags")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One question/answer pair; `aliases` are other ways people ask the same thing."""
+
+    id: str
+    question: str
+    answer: str
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "question": self.question,
+            "answer": self.answer,
+            "aliases": list(self.aliases),
+            "tags": list(self.tags),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    name: str
+    version: int
+    entries: tuple[Entry, ...]
+    source: str = "<memory>"
+    _by_id: dict[str, Entry] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update((entry.id, entry) for entry in self.entries)
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self._by_id.get(entry_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return [entry.id for entry in self.entries]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a corpus file; `where` is a human-readable location."""
+
+    where: str
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class CorpusError(Exception):
+    """A corpus file could not be used; carries every problem found."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        first = problems[0] if problems else Problem("", "invalid corpus")
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        super().__init__(f"{source}: {first}{more}")
+
+
+def bundled_corpus_path() -> Path:
+    """The corpus shipped with the package (wheel) or beside it (source checkout)."""
+    here = Path(__file__).resolve().parent
+    installed = here / "data" / BUNDLED_CORPUS_NAME
+    if installed.is_file():
+        return installed
+    return here.parent / "data" / BUNDLED_CORPUS_NAME
+
+
+def resolve_corpus_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """An explicit path wins, then $SQUATQA_CORPUS, then the bundled corpus."""
+    if path is not None and str(path) != "":
+        return Path(path)
+    from_env = os.environ.get(CORPUS_ENV_VAR, "")
+    if from_env:
+        return Path(from_env)
+    return bundled_corpus_path()
+
+
+def read_corpus_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CorpusError(str(path), [Problem("", "no such file")]) from None
+    except IsADirectoryError:
+        raise CorpusError(str(path), [Problem("", "is a directory, not a corpus file")]) from None
+    except PermissionError:
+        raise CorpusError(str(path), [Problem("", "permission denied")]) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise CorpusError(str(path), [Problem("", f"cannot read file: {reason}")]) from None
+
+
+def load_corpus(path: str | os.PathLike[str] | None = None) -> Corpus:
+    """Read and validate a corpus file; raises CorpusError listing what is wrong."""
+    resolved = resolve_corpus_path(path)
+    return decode_corpus(read_corpus_bytes(resolved), str(resolved))
+
+
+def decode_corpus(raw: bytes, source: str) -> Corpus:
+    corpus, problems = check_corpus_bytes(raw, source)
+    if corpus is None:
+        raise CorpusError(source, [p for p in problems if p.severity == "error"])
+    return corpus
+
+
+def check_corpus_bytes(raw: bytes, source: str) -> tuple[Corpus | None, list[Problem]]:
+    """Decode and validate; returns the corpus (None if any error) and all problems."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, column = _line_column(raw, error.start)
+        where = f"line {line}, column {column}"
+        return None, [Problem(where, f"not valid UTF-8 (byte 0x{raw[error.start]:02x})")]
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        return None, [Problem(where, f"not valid JSON: {error.msg}")]
+    except RecursionError:
+        return None, [Problem("", "not valid JSON: nested too deeply")]
+    return check_corpus_data(data, source)
+
+
+def parse_corpus(data: object, source: str = "<memory>") -> Corpus:
+    """Validate already-decoded JSON data; raises CorpusError listing what is wrong."""
+    corpus, problems = check_corpus_data(data, source)
+    if corpus is None:
+        raise CorpusError(source, [p for p in problems if p.severity == "error"])
+    return corpus
+
+
+def check_corpus_data(data: object, source: str) -> tuple[Corpus | None, list[Problem]]:
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        found = _json_type(data)
+        return None, [Problem("top level", f"expected a JSON object, found {found}")]
+
+    for key, expected in _TOP_LEVEL_FIELDS.items():
+        if key not in data:
+            problems.append(Problem("top level", f'missing field "{key}"'))
+        elif not _is_type(data[key], expected):
+            problems.append(
+                Problem(
+                    f'field "{key}"',
+                    f"expected {_type_name(expected)}, found {_json_type(data[key])}",
+                )
+            )
+    for key in data:
+        if key not in _TOP_LEVEL_FIELDS:
+            problems.append(Problem("top level", f'unknown field "{key}" (ignored)', "warning"))
+    name = data.get("name")
+    if isinstance(name, str) and not name.strip():
+        problems.append(Problem('field "name"', "must not be empty"))
+
+    raw_entries = data.get("entries")
+    entries: list[Entry] = []
+    if isinstance(raw_entries, list):
+        if not raw_entries:
+            problems.append(Problem('field "entries"', "must hold at least one entry"))
+        seen: dict[str, int] = {}
+        for index, raw_entry in enumerate(raw_entries):
+            entry = _check_entry(index, raw_entry, problems)
+            if entry is None:
+                continue
+            if entry.id in seen:
+                problems.append(
+                    Problem(
+                        _entry_where(index, entry.id),
+                        f"duplicate id (first used by entry {seen[entry.id]})",
+                    )
+                )
+                continue
+            seen[entry.id] = index
+            entries.append(entry)
+
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    assert isinstance(name, str)
+    version = data["version"]
+    assert isinstance(version, int)
+    return Corpus(name=name, version=version, entries=tuple(entries), source=source), problems
+
+
+def _check_entry(index: int, raw: object, problems: list[Problem]) -> Entry | None:
+    if not isinstance(raw, dict):
+        where = _entry_where(index, None)
+        problems.append(Problem(where, f"expected a JSON object, found {_json_type(raw)}"))
+        return None
+    raw_id = raw.get("id")
+    where = _entry_where(index, raw_id if isinstance(raw_id, str) else None)
+    ok = True
+    texts: dict[str, str] = {}
+    for key in _REQUIRED_TEXT_FIELDS:
+        value = raw.get(key)
+        if key not in raw:
+            problems.append(Problem(where, f'missing field "{key}"'))
+            ok = False
+        elif not isinstance(value, str):
+            problems.append(
+                Problem(where, f'field "{key}": expected a string, found {_json_type(value)}')
+            )
+            ok = False
+        elif not value.strip():
+            problems.append(Problem(where, f'field "{key}" must not be empty'))
+            ok = False
+        else:
+            texts[key] = value
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in _OPTIONAL_LIST_FIELDS:
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            problems.append(Problem(where, f'field "{key}": expected a list of strings'))
+            ok = False
+        else:
+            lists[key] = tuple(item for item in value if item.strip())
+    for key in raw:
+        if key not in _REQUIRED_TEXT_FIELDS and key not in _OPTIONAL_LIST_FIELDS:
+            problems.append(Problem(where, f'unknown field "{key}" (ignored)', "warning"))
+    if not ok:
+        return None
+    return Entry(
+        id=texts["id"].strip(),
+        question=texts["question"],
+        answer=texts["answer"],
+        aliases=lists["aliases"],
+        tags=lists["tags"],
+    )
+
+
+def _entry_where(index: int, entry_id: str | None) -> str:
+    return f'entry {index} ("{entry_id}")' if entry_id else f"entry {index}"
+
+
+def _line_column(raw: bytes, offset: int) -> tuple[int, int]:
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    return raw.count(b"\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _is_type(value: object, expected: type) -> bool:
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
+
+
+def _type_name(expected: type) -> str:
+    return {str: "a string", int: "an integer", list: "a list"}.get(expected, expected.__name__)
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
