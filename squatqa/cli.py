@@ -1,0 +1,314 @@
+"""The `squatqa` command: parse options, call the core, render, choose the exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from squatqa import exitcodes
+from squatqa.corpus import CORPUS_ENV_VAR, Corpus, CorpusError, load_corpus
+from squatqa.engine import DEFAULT_MIN_SCORE, RELATED_LIMIT, Engine
+from squatqa.questions import clean_question, decode_line
+from squatqa.render import Output
+
+PROBLEMS_SHOWN = 5
+
+app = typer.Typer(
+    name="squatqa",
+    help=(
+        "Answer squat-form questions from a bundled FAQ, offline.\n\n"
+        "Examples:\n\n"
+        '  squatqa ask "why do my knees cave"\n\n'
+        '  squatqa ask --json "legs shaking on squats" | jq -r .matches[0].answer\n\n'
+        "  squatqa list\n\n"
+        "  squatqa show what-is-hack-squat\n\n"
+        "Exit codes: 0 answered, 1 no confident match or unknown id, "
+        "2 usage or input error, 130 interrupted."
+    ),
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from squatqa import __version__
+
+        typer.echo(f"squatqa {__version__}")
+        raise typer.Exit(exitcodes.OK)
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Answer squat-form questions from a bundled FAQ, offline."""
+
+
+CorpusOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--corpus",
+        envvar=CORPUS_ENV_VAR,
+        help="Use this corpus file instead of the bundled FAQ (same JSON format).",
+        show_default=False,
+        dir_okay=True,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def fail(message: str, code: int = exitcodes.USAGE) -> NoReturn:
+    """One line on stderr and a documented exit status: expected failures are not crashes."""
+    typer.echo(f"squatqa: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def open_corpus(path: Path | None) -> Corpus:
+    try:
+        return load_corpus(path)
+    except CorpusError as error:
+        for problem in error.problems[:PROBLEMS_SHOWN]:
+            typer.echo(f"squatqa: error: {error.source}: {problem}", err=True)
+        hidden = len(error.problems) - PROBLEMS_SHOWN
+        if hidden > 0:
+            typer.echo(f"squatqa: ... and {hidden} more problem(s)", err=True)
+        typer.echo(f"squatqa: run 'squatqa validate {error.source}' for details", err=True)
+        raise typer.Exit(exitcodes.USAGE) from None
+
+
+@app.command()
+def ask(
+    question: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="The question; several words are joined. Use - to read one question "
+            "per line from stdin.",
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="How many answers to show.")
+    ] = 1,
+    min_score: Annotated[
+        float,
+        typer.Option(
+            "--min-score",
+            min=0,
+            max=100,
+            help="Confidence threshold, 0-100; 0 always shows the best candidates.",
+        ),
+    ] = DEFAULT_MIN_SCORE,
+    no_related: Annotated[
+        bool, typer.Option("--no-related", help="Do not suggest related questions.")
+    ] = False,
+    as_json: JsonOption = False,
+    corpus: CorpusOption = None,
+) -> None:
+    """Answer a question about squat form.
+
+    Prints the best matching answer with its confidence score and up to three
+    related questions. With no question and a pipe on stdin, or with -, every
+    line of stdin is one question (batch mode; with --json, one JSON object per line).
+
+    Examples:
+
+      squatqa ask why do my knees cave
+
+      squatqa ask -n 3 --min-score 30 "legs shaking"
+
+      squatqa ask --json "hack squat" | jq -r .matches[0].answer
+
+      printf 'knees caving\\nhak squat\\n' | squatqa ask --json -
+    """
+    words = question or []
+    batch = words == ["-"] or (not words and not sys.stdin.isatty())
+    if not words and not batch:
+        fail('no question given; try: squatqa ask "why do my knees cave"')
+    engine = Engine(open_corpus(corpus))
+    output = Output(as_json)
+    related = 0 if no_related else RELATED_LIMIT
+    if batch:
+        raise typer.Exit(_ask_batch(engine, output, limit, min_score, related))
+    cleaned = clean_question(" ".join(words))
+    if cleaned.problem:
+        fail(f'{cleaned.problem}; ask a question in words, e.g. squatqa ask "knees caving"')
+    if cleaned.warning:
+        typer.echo(f"squatqa: warning: {cleaned.warning}", err=True)
+    answer = engine.ask(cleaned.text, limit, min_score, related)
+    if answer.matches:
+        output.answer(answer, show_related=not no_related)
+        return
+    if as_json:
+        output.answer(answer, show_related=False)
+    suggestions = "; ".join(f"{m.entry.question} [{m.entry.id}]" for m in answer.closest)
+    hint = f"closest: {suggestions}; " if suggestions else ""
+    hint += "see 'squatqa list' for every question"
+    fail(f"no confident match (min score {min_score:g}); {hint}", exitcodes.NO_MATCH)
+
+
+def _ask_batch(engine: Engine, output: Output, limit: int, min_score: float, related: int) -> int:
+    """Answer every stdin line in order; the worst outcome decides the exit status."""
+    try:
+        return _answer_lines(engine, output, limit, min_score, related)
+    except KeyboardInterrupt:
+        typer.echo("squatqa: interrupted", err=True)
+        return exitcodes.INTERRUPTED
+
+
+def _answer_lines(
+    engine: Engine, output: Output, limit: int, min_score: float, related: int
+) -> int:
+    status = exitcodes.OK
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        cleaned = clean_question(decode_line(raw))
+        if cleaned.warning:
+            typer.echo(f"squatqa: warning: line {number}: {cleaned.warning}", err=True)
+        if cleaned.problem:
+            typer.echo(f"squatqa: line {number}: {cleaned.problem}", err=True)
+            status = exitcodes.USAGE
+            if output.as_json:
+                output.json(
+                    {"query": cleaned.text, "matches": [], "related": [], "error": cleaned.problem}
+                )
+            else:
+                output.write(f"> (line {number}: {cleaned.problem})\n")
+            continue
+        answer = engine.ask(cleaned.text, limit, min_score, related)
+        if not answer.matches and status == exitcodes.OK:
+            status = exitcodes.NO_MATCH
+        output.answer(
+            answer, show_related=related > 0, heading=None if output.as_json else cleaned.text
+        )
+        if not output.as_json:
+            output.write("")
+        output.flush()
+    return status
+
+
+@app.command("list")
+def list_questions(as_json: JsonOption = False, corpus: CorpusOption = None) -> None:
+    """List every question with its id, in corpus order.
+
+    Examples:
+
+      squatqa list
+
+      squatqa list --json | jq -r '.[].id'
+    """
+    Output(as_json).entries(open_corpus(corpus).entries)
+
+
+def _complete_id(ctx: typer.Context, incomplete: str) -> list[str]:
+    try:
+        corpus = load_corpus(ctx.params.get("corpus"))
+    except CorpusError:
+        return []
+    return [entry_id for entry_id in corpus.ids if entry_id.startswith(incomplete)]
+
+
+@app.command()
+def show(
+    entry_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="An entry id, as printed by 'squatqa list'.",
+            autocompletion=_complete_id,
+        ),
+    ],
+    as_json: JsonOption = False,
+    corpus: CorpusOption = None,
+) -> None:
+    """Show one entry in full: question, answer, aliases and tags.
+
+    Examples:
+
+      squatqa show what-is-knee-valgus
+
+      squatqa show --json what-is-hack-squat
+    """
+    loaded = open_corpus(corpus)
+    entry = loaded.get(entry_id.strip())
+    if entry is None:
+        close = Engine(loaded).closest_ids(entry_id) if entry_id.strip() else []
+        hint = f"did you mean: {', '.join(close)}?" if close else "see 'squatqa list'"
+        fail(f"no entry with id {entry_id!r}; {hint}", exitcodes.NO_MATCH)
+    Output(as_json).entry(entry)
+
+
+@app.command("eval")
+def evaluate_command(
+    queries: Annotated[
+        Path,
+        typer.Argument(
+            help='Labelled queries, JSON Lines: {"query": ..., "relevant": [ids], '
+            '"category": ...}; an empty "relevant" marks an off-topic question.',
+            show_default=False,
+        ),
+    ],
+    min_score: Annotated[
+        float,
+        typer.Option("--min-score", min=0, max=100, help="Confidence threshold, 0-100."),
+    ] = DEFAULT_MIN_SCORE,
+    as_json: JsonOption = False,
+    corpus: CorpusOption = None,
+) -> None:
+    """Measure answer quality on a labelled query file.
+
+    Reports P@1, MRR@10 and Recall@5 on answerable queries, the share of off-topic
+    queries rejected and of answerable ones wrongly rejected, overall and per category.
+
+    Examples:
+
+      squatqa eval tests/data/queries.jsonl
+
+      squatqa eval --corpus my_faq.json --json my_queries.jsonl
+    """
+    from squatqa.evaluate import QueryFileError, evaluate, load_queries, unknown_ids
+
+    loaded = open_corpus(corpus)
+    try:
+        labelled = load_queries(queries)
+    except QueryFileError as error:
+        fail(str(error))
+    missing = unknown_ids(labelled, loaded.ids)
+    if missing:
+        shown = ", ".join(missing[:5])
+        fail(f"{queries}: relevant ids not in the corpus {loaded.source}: {shown}")
+    Output(as_json).report(evaluate(Engine(loaded), labelled, min_score))
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="The corpus file to check.", show_default=False)],
+) -> None:
+    """Check a corpus file and report every problem with its location.
+
+    Exit status 0 when the file is valid (warnings allowed), 2 otherwise.
+
+    Example:
+
+      squatqa validate my_faq.json
+    """
+    from squatqa.corpus import check_corpus_bytes, read_corpus_bytes
+
+    try:
+        corpus, problems = check_corpus_bytes(read_corpus_bytes(path), str(path))
+    except CorpusError as error:
+        corpus, problems = None, error.problems
+    for problem in problems:
+        typer.echo(f"{path}: {problem.severity}: {problem}")
+    if corpus is None:
+        raise typer.Exit(exitcodes.USAGE)
+    typer.echo(f"{path}: valid, {len(corpus.entries)} entries")

@@ -1,0 +1,312 @@
+"""Every way squatqa writes results: JSON, plain text, and rich text for terminals.
+
+This is the only module that knows about terminals. Corpus text is data: control
+characters are made visible before text output and rich markup is never
+interpreted, so a corpus cannot restyle or take over the user's terminal. rich is
+imported only when output goes to a terminal, which keeps piped runs fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TextIO, cast
+
+from squatqa.corpus import Entry
+from squatqa.engine import Answer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from squatqa.evaluate import Metrics, Report
+
+# C0 controls except tab/newline, DEL, C1 controls, and bidi/format overrides that
+# can reorder or hide text on screen.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+# What JSON leaves raw but a terminal could still act on when the JSON is shown.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(text: str) -> str:
+    """Show control characters as visible escapes instead of sending them to the screen."""
+    return _UNSAFE.sub(_visible_escape, text)
+
+
+def _visible_escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _json_escape(found: re.Match[str]) -> str:
+    return f"\\u{ord(found.group()):04x}"
+
+
+def to_json(data: object, indent: int | None = None) -> str:
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return _UNSAFE_IN_JSON.sub(_json_escape, text)
+
+
+def answer_to_dict(answer: Answer) -> dict[str, Any]:
+    return {
+        "query": answer.query,
+        "matches": [
+            {
+                "id": match.entry.id,
+                "question": match.entry.question,
+                "answer": match.entry.answer,
+                "score": match.score,
+            }
+            for match in answer.matches
+        ],
+        "related": [{"id": entry.id, "question": entry.question} for entry in answer.related],
+    }
+
+
+def use_rich(stream: TextIO) -> bool:
+    """Rich rendering for people at a terminal; plain text for pipes, files and dumb terminals."""
+    try:
+        is_terminal = stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+    return is_terminal and os.environ.get("TERM") != "dumb"
+
+
+class OutputClosed(Exception):
+    """The reader of our output went away (e.g. `| head -1`); not an error of ours."""
+
+
+class Output:
+    """Writes one command's results in the format chosen once, up front."""
+
+    def __init__(self, as_json: bool, stream: TextIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stdout
+        self.as_json = as_json
+        self.rich = not as_json and use_rich(self.stream)
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            pipe_safe = cast(TextIO, _PipeSafe(self.stream))
+            self._console = Console(file=pipe_safe, highlight=False, markup=False, emoji=False)
+        return self._console
+
+    def write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.write("\n")
+        except BrokenPipeError:
+            raise OutputClosed from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise OutputClosed from None
+
+    def json(self, data: object, indent: int | None = None) -> None:
+        self.write(to_json(data, indent))
+
+    # -- ask ---------------------------------------------------------------
+
+    def answer(self, answer: Answer, show_related: bool, heading: str | None = None) -> None:
+        if self.as_json:
+            self.json(answer_to_dict(answer))
+        elif self.rich:
+            self._rich_answer(answer, show_related, heading)
+        else:
+            self.write(plain_answer(answer, show_related, heading))
+
+    def _rich_answer(self, answer: Answer, show_related: bool, heading: str | None) -> None:
+        from rich.panel import Panel
+        from rich.text import Text
+
+        console = self.console
+        if heading is not None:
+            console.print(Text("> " + safe_text(heading), style="bold"))
+        if not answer.matches:
+            console.print(Text("No confident match.", style="yellow"))
+        for match in answer.matches:
+            title = Text(safe_text(match.entry.question), style="bold cyan")
+            subtitle = Text(f"{safe_text(match.entry.id)} · score {match.score:.1f}", style="dim")
+            body = Text(safe_text(match.entry.answer))
+            console.print(
+                Panel(body, title=title, subtitle=subtitle, title_align="left", expand=True)
+            )
+        if show_related and answer.related:
+            console.print(Text("Related questions:", style="dim bold"))
+            for entry in answer.related:
+                line = Text("  • ", style="dim")
+                line.append(safe_text(entry.question), style="dim")
+                line.append(f"  [{safe_text(entry.id)}]", style="dim italic")
+                console.print(line)
+
+    # -- list / show -------------------------------------------------------
+
+    def entries(self, entries: Sequence[Entry]) -> None:
+        if self.as_json:
+            self.json([entry.to_dict() for entry in entries], indent=2)
+        elif self.rich:
+            from rich.table import Table
+
+            table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+            table.add_column("id", style="cyan", no_wrap=True)
+            table.add_column("question")
+            for entry in entries:
+                table.add_row(safe_text(entry.id), safe_text(entry.question))
+            self.console.print(table)
+        else:
+            self.write(plain_entries(entries))
+
+    def entry(self, entry: Entry) -> None:
+        if self.as_json:
+            self.json(entry.to_dict(), indent=2)
+        elif self.rich:
+            from rich.panel import Panel
+            from rich.text import Text
+
+            body = Text(safe_text(entry.answer))
+            if entry.aliases:
+                body.append("\n\nAlso asked as:", style="dim bold")
+                for alias in entry.aliases:
+                    body.append(f"\n  • {safe_text(alias)}", style="dim")
+            if entry.tags:
+                body.append("\n\nTags: " + safe_text(", ".join(entry.tags)), style="dim")
+            self.console.print(
+                Panel(
+                    body,
+                    title=Text(safe_text(entry.question), style="bold cyan"),
+                    subtitle=Text(safe_text(entry.id), style="dim"),
+                    title_align="left",
+                )
+            )
+        else:
+            self.write(plain_entry(entry))
+
+    # -- eval --------------------------------------------------------------
+
+    def report(self, report: Report) -> None:
+        if self.as_json:
+            self.json(report.to_dict(), indent=2)
+            return
+        rows = [("all", report.overall), *report.by_category.items()]
+        if self.rich:
+            from rich.table import Table
+
+            table = Table(title=f"Retrieval quality (min score {report.min_score:g})")
+            for name in _REPORT_COLUMNS:
+                table.add_column(name, justify="left" if name == "set" else "right")
+            for name, metrics in rows:
+                table.add_row(*_report_cells(name, metrics))
+            self.console.print(table)
+        else:
+            self.write(f"Retrieval quality (min score {report.min_score:g})")
+            table_rows = [_REPORT_COLUMNS, *(_report_cells(name, m) for name, m in rows)]
+            widths = [max(len(row[i]) for row in table_rows) for i in range(len(_REPORT_COLUMNS))]
+            for row in table_rows:
+                cells = [
+                    cell.ljust(width) if i == 0 else cell.rjust(width)
+                    for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+                ]
+                self.write("  ".join(cells).rstrip())
+
+
+_REPORT_COLUMNS = (
+    "set",
+    "queries",
+    "P@1",
+    "MRR@10",
+    "R@5",
+    "off-topic rejected",
+    "answerable rejected",
+)
+
+
+def _report_cells(name: str, metrics: Metrics) -> tuple[str, ...]:
+    def cell(value: float | None) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+    return (
+        safe_text(name),
+        str(metrics.queries),
+        cell(metrics.precision_at_1),
+        cell(metrics.mrr_at_10),
+        cell(metrics.recall_at_5),
+        cell(metrics.offtopic_rejected),
+        cell(metrics.answerable_rejected),
+    )
+
+
+def plain_answer(answer: Answer, show_related: bool, heading: str | None = None) -> str:
+    lines: list[str] = []
+    if heading is not None:
+        lines.append("> " + safe_text(heading))
+    if not answer.matches:
+        lines.append("No confident match.")
+    for number, match in enumerate(answer.matches):
+        if number:
+            lines.append("")
+        lines.append(safe_text(match.entry.question))
+        lines.append(f"[{safe_text(match.entry.id)}] score {match.score:.1f}")
+        lines.append("")
+        lines.append(safe_text(match.entry.answer))
+    if show_related and answer.related:
+        lines.append("")
+        lines.append("Related questions:")
+        lines.extend(
+            f"  - {safe_text(entry.question)} [{safe_text(entry.id)}]" for entry in answer.related
+        )
+    return "\n".join(lines)
+
+
+def plain_entries(entries: Sequence[Entry]) -> str:
+    width = max((len(entry.id) for entry in entries), default=0)
+    return "\n".join(
+        f"{safe_text(entry.id).ljust(width)}  {safe_text(entry.question)}" for entry in entries
+    )
+
+
+def plain_entry(entry: Entry) -> str:
+    lines = [safe_text(entry.question), f"[{safe_text(entry.id)}]", "", safe_text(entry.answer)]
+    if entry.aliases:
+        lines += ["", "Also asked as:"]
+        lines += [f"  - {safe_text(alias)}" for alias in entry.aliases]
+    if entry.tags:
+        lines += ["", "Tags: " + safe_text(", ".join(entry.tags))]
+    return "\n".join(lines)
+
+
+class _PipeSafe:
+    """A stream wrapper that turns a closed pipe into OutputClosed for rich's writes too."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise OutputClosed from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise OutputClosed from None
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._stream, "encoding", "utf-8") or "utf-8"
