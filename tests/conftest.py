@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from squatqa import Engine, load_corpus
+from squatqa.corpus import Corpus
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Corpus:
+    return load_corpus()
+
+
+@pytest.fixture(scope="session")
+def engine(corpus: Corpus) -> Engine:
+    return Engine(corpus)
+
+
+def small_corpus_data() -> dict[str, object]:
+    return {
+        "name": "Tiny",
+        "version": 1,
+        "entries": [
+            {
+                "id": "bar-path",
+                "question": "Why does my bar path drift forward?",
+                "answer": "Usually the chest drops out of the hole.",
+                "aliases": [],
+                "tags": ["bar"],
+            },
+            {
+                "id": "foot-width",
+                "question": "How wide should my stance be?",
+                "answer": "About shoulder width, toes turned out a little.",
+                "tags": ["stance"],
+            },
+        ],
+    }
+
+
+@pytest.fixture
+def write_corpus(tmp_path: Path) -> Callable[..., Path]:
+    def write(data: object | None = None, raw: bytes | None = None, name: str = "c.json") -> Path:
+        path = tmp_path / name
+        if raw is None:
+            raw = json.dumps(small_corpus_data() if data is None else data).encode()
+        path.write_bytes(raw)
+        return path
+
+    return write
+
+
+def run_squatqa(
+    *args: str,
+    input: bytes | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run the real command in a child process, as a script would."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("SQUATQA_CORPUS", "NO_COLOR")}
+    full_env["PYTHONPATH"] = str(REPO)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "squatqa", *args],
+        input=input if input is not None else b"",
+        capture_output=True,
+        env=full_env,
+        cwd=cwd or REPO,
+        timeout=60,
+    )

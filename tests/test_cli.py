@@ -1,0 +1,258 @@
+"""Command behaviour through typer's CliRunner: output, JSON schema, exit codes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from squatqa import __version__, exitcodes
+from squatqa.cli import app
+from squatqa.corpus import Corpus
+
+runner = CliRunner()
+
+
+def invoke(*args: str, input: str | bytes | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), input=input)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_ask_prints_question_answer_score_and_related() -> None:
+    code, out, _ = invoke("ask", "why", "do", "my", "knees", "cave")
+    assert code == exitcodes.OK
+    lines = out.splitlines()
+    assert lines[0] == "What causes knee valgus while squatting?"
+    assert lines[1].startswith("[knee-valgus-causes-squatting] score ")
+    assert "hip adductor muscles" in out
+    assert "Related questions:" in out
+    assert out.count("  - ") == 3
+
+
+def test_ask_json_follows_the_documented_schema() -> None:
+    code, out, _ = invoke("ask", "--json", "-n", "2", "why do my knees cave")
+    assert code == exitcodes.OK
+    data = json.loads(out)
+    assert set(data) == {"query", "matches", "related"}
+    assert data["query"] == "why do my knees cave"
+    assert data["matches"][0]["id"] == "knee-valgus-causes-squatting"
+    assert len(data["matches"]) == 2
+    for match in data["matches"]:
+        assert set(match) == {"id", "question", "answer", "score"}
+        assert isinstance(match["score"], (int, float)) and 0 <= match["score"] <= 100
+    scores = [m["score"] for m in data["matches"]]
+    assert scores == sorted(scores, reverse=True)
+    shown = {m["id"] for m in data["matches"]}
+    assert all(set(r) == {"id", "question"} for r in data["related"])
+    assert not shown.intersection(r["id"] for r in data["related"])
+
+
+def test_no_related_hides_suggestions() -> None:
+    code, out, _ = invoke("ask", "--no-related", "--json", "hack squat")
+    assert code == 0
+    assert json.loads(out)["related"] == []
+
+
+@pytest.mark.parametrize("question", ["how do I bake bread", "what is the capital of France"])
+def test_off_topic_question_exits_1_with_one_line_on_stderr(question: str) -> None:
+    code, out, err = invoke("ask", question)
+    assert code == exitcodes.NO_MATCH
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "no confident match" in err and "squatqa list" in err
+
+
+def test_off_topic_question_in_json_prints_empty_matches() -> None:
+    code, out, _ = invoke("ask", "--json", "how do I bake bread")
+    assert code == exitcodes.NO_MATCH
+    assert json.loads(out) == {"query": "how do I bake bread", "matches": [], "related": []}
+
+
+def test_min_score_zero_always_answers_with_candidates() -> None:
+    code, out, _ = invoke("ask", "--json", "--min-score", "0", "squat shoes")
+    assert code == 0
+    assert json.loads(out)["matches"]
+
+
+def test_high_threshold_suggests_closest_questions() -> None:
+    code, _, err = invoke("ask", "--min-score", "100", "knees cave squat heavy")
+    assert code == exitcodes.NO_MATCH
+    assert "closest:" in err
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\t"])
+def test_blank_question_is_a_usage_error(question: str) -> None:
+    code, out, err = invoke("ask", question)
+    assert code == exitcodes.USAGE
+    assert "empty question" in err
+    assert out == ""
+
+
+def test_too_long_question_is_a_usage_error() -> None:
+    code, _, err = invoke("ask", "knee " * 5000)
+    assert code == exitcodes.USAGE
+    assert "too long" in err
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--limit", "0"],
+        ["--limit", "-1"],
+        ["--limit", "abc"],
+        ["--min-score", "200"],
+        ["--min-score", "-1"],
+        ["--bogus"],
+    ],
+)
+def test_bad_option_values_are_usage_errors(options: list[str]) -> None:
+    code, _, err = invoke("ask", *options, "knee valgus")
+    assert code == exitcodes.USAGE
+    assert "Usage:" in err
+
+
+def test_batch_mode_answers_each_line_in_order_as_json_lines() -> None:
+    lines = "why do my knees cave\nhow do I bake bread\nhak squat\n"
+    code, out, _ = invoke("ask", "--json", "-", input=lines)
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["query"] for r in results] == lines.splitlines()
+    assert results[0]["matches"][0]["id"] == "knee-valgus-causes-squatting"
+    assert results[1]["matches"] == []
+    assert results[2]["matches"][0]["id"] == "what-is-hack-squat"
+    assert code == exitcodes.NO_MATCH
+
+
+def test_batch_mode_reads_stdin_when_no_question_is_given() -> None:
+    code, out, _ = invoke("ask", "--json", input="hack squat\n")
+    assert code == exitcodes.OK
+    assert json.loads(out)["matches"][0]["id"] == "what-is-hack-squat"
+
+
+def test_batch_blank_and_undecodable_lines_still_get_result_lines() -> None:
+    raw = b"knee valgus\n\n  \nhack squat \xff\xfe\n"
+    code, out, err = invoke("ask", "--json", "-", input=raw)
+    results = [json.loads(line) for line in out.splitlines()]
+    assert len(results) == 4
+    assert results[1]["error"] == "empty question" and results[2]["error"] == "empty question"
+    assert results[3]["matches"][0]["id"] == "what-is-hack-squat"
+    assert "line 4" in err and "UTF-8" in err
+    assert code == exitcodes.USAGE
+
+
+def test_batch_text_mode_heads_each_answer_with_its_question() -> None:
+    code, out, _ = invoke("ask", "-", input="hack squat\nhow do I bake bread\n")
+    assert "> hack squat" in out and "> how do I bake bread" in out
+    assert "No confident match." in out
+    assert code == exitcodes.NO_MATCH
+
+
+def test_list_prints_every_id_and_question_in_corpus_order(corpus: Corpus) -> None:
+    code, out, _ = invoke("list")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == len(corpus.entries)
+    for line, entry in zip(lines, corpus.entries, strict=True):
+        assert line.split()[0] == entry.id
+        assert line.endswith(entry.question)
+
+
+def test_list_json_is_an_array_of_entries(corpus: Corpus) -> None:
+    code, out, _ = invoke("list", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert [item["id"] for item in data] == corpus.ids
+    assert set(data[0]) == {"id", "question", "answer", "aliases", "tags"}
+
+
+def test_show_prints_one_entry_in_full(corpus: Corpus) -> None:
+    entry = corpus.entries[-1]
+    code, out, _ = invoke("show", entry.id)
+    assert code == 0
+    assert out.startswith(entry.question)
+    assert entry.answer in out
+
+
+def test_show_unknown_id_suggests_the_closest() -> None:
+    code, out, err = invoke("show", "what-is-hak-squat")
+    assert code == exitcodes.NO_MATCH
+    assert out == ""
+    assert "did you mean: what-is-hack-squat" in err
+
+
+def test_version() -> None:
+    code, out, _ = invoke("--version")
+    assert code == 0
+    assert out.strip() == f"squatqa {__version__}"
+
+
+def test_help_teaches_with_examples() -> None:
+    for args in (["--help"], ["ask", "--help"], ["list", "--help"], ["show", "--help"]):
+        code, out, _ = invoke(*args)
+        assert code == 0
+        assert ("squatqa" in out and "Examples" in out) or "Example" in out
+
+
+def test_user_corpus_replaces_the_bundled_one(write_corpus: Callable[..., Path]) -> None:
+    path = write_corpus()
+    code, out, _ = invoke("list", "--corpus", str(path))
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == ["bar-path", "foot-width"]
+    code, out, _ = invoke("ask", "--corpus", str(path), "--json", "bar path drifting forward")
+    assert json.loads(out)["matches"][0]["id"] == "bar-path"
+
+
+def test_corpus_from_environment(
+    write_corpus: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SQUATQA_CORPUS", str(write_corpus()))
+    code, out, _ = invoke("show", "foot-width")
+    assert code == 0 and "shoulder width" in out
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b'{"name": "x", "version": 1, "entries": []}', "at least one entry"),
+        (b"\xff\xfe", "not valid UTF-8"),
+    ],
+)
+@pytest.mark.parametrize("command", [["list"], ["show", "x"], ["ask", "knees"]])
+def test_bad_corpus_fails_with_exit_2_naming_the_file(
+    write_corpus: Callable[..., Path], raw: bytes, message: str, command: list[str]
+) -> None:
+    path = write_corpus(raw=raw)
+    code, out, err = invoke(*command, "--corpus", str(path))
+    assert code == exitcodes.USAGE
+    assert out == ""
+    assert str(path) in err and message in err
+    assert "Traceback" not in err
+
+
+def test_missing_corpus_file_fails_cleanly(tmp_path: Path) -> None:
+    code, _, err = invoke("list", "--corpus", str(tmp_path / "nope.json"))
+    assert code == exitcodes.USAGE
+    assert "no such file" in err
+
+
+def test_validate_reports_every_problem(write_corpus: Callable[..., Path]) -> None:
+    data = {
+        "name": "x",
+        "version": 1,
+        "entries": [
+            {"id": "a", "question": "", "answer": "A"},
+            {"id": "a", "question": "Q", "answer": "A"},
+        ],
+    }
+    code, out, _ = invoke("validate", str(write_corpus(data)))
+    assert code == exitcodes.USAGE
+    assert 'entry 0 ("a"): field "question" must not be empty' in out
+
+
+def test_validate_accepts_the_bundled_format(write_corpus: Callable[..., Path]) -> None:
+    code, out, _ = invoke("validate", str(write_corpus()))
+    assert code == 0
+    assert "valid, 2 entries" in out
