@@ -31,12 +31,14 @@ DEFAULT_MIN_SCORE = 50.0
 RELATED_LIMIT = 3
 
 # A term found only in the answer counts this much of a question match.
-_ANSWER_FACTOR = 0.7
+_ANSWER_FACTOR = 0.3
 # BM25-style length normalisation for answer term frequency.
 _ANSWER_B = 0.75
 _ANSWER_K = 0.5
-# Words the corpus never uses weigh like a middling corpus term.
-_UNKNOWN_WEIGHT = 1.5
+# Words the corpus never uses weigh this share of its rarest word's weight.
+_UNKNOWN_SHARE = 0.65
+# Even a word in every entry keeps some weight, so it still counts when matched.
+_WEIGHT_FLOOR = 0.2
 # Intent words rank but do not establish what the question is about.
 _INTENT_FACTOR = 0.6
 # A word corrected for a typo is trusted a little less than one typed right.
@@ -47,7 +49,7 @@ _QUERY_COVERAGE_EXPONENT = 0.75
 _MIN_TYPO_LENGTH = 3
 # Below this a declined question's candidates are not worth suggesting.
 _CLOSEST_FLOOR = 25.0
-_SHORT_WORD = 3
+_SHORT_WORD = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,13 +139,21 @@ class Analyzer:
             found = process.extractOne(
                 word, self._correction_targets, scorer=OSA.distance, score_cutoff=allowed
             )
-            # In a short word a changed letter often makes another real word
-            # ("day" -> "may"); only a dropped letter is taken as a typo ("hak").
-            if found is not None and (len(word) > _SHORT_WORD or len(found[0]) > len(word)):
+            # In a short word a changed letter usually makes another real word
+            # ("main" -> "mail"); there only a dropped letter is taken as a typo ("hak").
+            if found is not None and (len(word) > _SHORT_WORD or _is_insertion(word, found[0])):
                 fixed = found[0]
         if len(self._corrections) < 50_000:
             self._corrections[word] = fixed
         return fixed
+
+
+def _is_insertion(word: str, candidate: str) -> bool:
+    """Whether `candidate` is `word` with one letter added."""
+    if len(candidate) != len(word) + 1:
+        return False
+    letters = iter(candidate)
+    return all(letter in letters for letter in word)
 
 
 def _allowed_edits(word: str) -> int:
@@ -187,9 +197,9 @@ class Engine:
             document_frequency.update(terms | counts.keys())
         size = len(entries)
         self._weights = {
-            term: 1.0 + _idf(size, count) / _idf(size, 1)
-            for term, count in document_frequency.items()
+            term: _WEIGHT_FLOOR + _idf(size, count) for term, count in document_frequency.items()
         }
+        self._unknown_weight = _WEIGHT_FLOOR + _UNKNOWN_SHARE * _idf(size, 1)
 
         self._question_postings: dict[str, list[int]] = {}
         for index, terms in enumerate(question_terms):
@@ -216,7 +226,7 @@ class Engine:
         return sum(self._term_weight(term) for term in terms)
 
     def _term_weight(self, term: str) -> float:
-        weight = self._weights.get(term, _UNKNOWN_WEIGHT)
+        weight = self._weights.get(term, self._unknown_weight)
         if term in self.analyzer.lexicon.intents:
             weight *= _INTENT_FACTOR
         return weight
