@@ -43,6 +43,9 @@ _WEIGHT_FLOOR = 0.2
 _INTENT_FACTOR = 0.6
 # A word corrected for a typo is trusted a little less than one typed right.
 _CORRECTED_FACTOR = 0.9
+# Function words shared with an entry's question ("can I", "where") move its
+# score by at most this share; they never make a match on their own.
+_FUNCTION_SHARE = 0.1
 # Entries that match only intent words keep this share of their score.
 _OFF_TOPIC_FACTOR = 0.4
 _QUERY_COVERAGE_EXPONENT = 0.75
@@ -125,8 +128,7 @@ class Analyzer:
                     break
             else:
                 term, corrected = stems[position]
-                if term not in lexicon.stopwords:
-                    terms.append(QueryTerm(term, corrected))
+                terms.append(QueryTerm(term, corrected))
                 position += 1
         return terms
 
@@ -206,21 +208,23 @@ class Engine:
             for term in terms:
                 self._question_postings.setdefault(term, []).append(index)
 
+        stopwords = self.analyzer.lexicon.stopwords
         lengths = [sum(counts.values()) for counts in answer_counts]
         average = (sum(lengths) / size) if size else 1.0
         self._answer_postings: dict[str, list[tuple[int, float]]] = {}
         for index, counts in enumerate(answer_counts):
             norm = _ANSWER_K * (1 - _ANSWER_B + _ANSWER_B * lengths[index] / (average or 1.0))
             for term, frequency in counts.items():
-                if term in question_terms[index]:
+                if term in question_terms[index] or term in stopwords:
                     continue
                 strength = _ANSWER_FACTOR * frequency / (frequency + norm)
                 self._answer_postings.setdefault(term, []).append((index, strength))
 
         self._fields = [
-            [_Field(terms, self._field_weight(terms)) for terms in fields if terms]
+            [_Field(terms - stopwords, self._field_weight(terms - stopwords)) for terms in fields]
             for fields in question_fields
         ]
+        self._fields = [[field for field in fields if field.terms] for fields in self._fields]
 
     def _field_weight(self, terms: frozenset[str]) -> float:
         return sum(self._term_weight(term) for term in terms)
@@ -258,22 +262,23 @@ class Engine:
         return Answer(query, matches, related, closest)
 
     def rank(self, query: str) -> list[Match]:
-        """Every entry that shares a term with the query, best first."""
-        terms = _unique(self.analyzer.analyse(query, correct_typos=True))
-        if not terms:
-            return []
-        intents = self.analyzer.lexicon.intents
-        query_weights: dict[str, float] = {}
-        for item in terms:
+        """Every entry that shares a content word with the query, best first."""
+        lexicon = self.analyzer.lexicon
+        content: dict[str, float] = {}
+        function: dict[str, float] = {}
+        for item in _unique(self.analyzer.analyse(query, correct_typos=True)):
             factor = _CORRECTED_FACTOR if item.corrected else 1.0
-            query_weights[item.term] = self._term_weight(item.term) * factor
-        total = sum(query_weights.values())
-        has_topic = any(term not in intents for term in query_weights)
+            kind = function if item.term in lexicon.stopwords else content
+            kind[item.term] = self._term_weight(item.term) * factor
+        if not content:
+            return []
+        total = sum(content.values())
+        has_topic = any(term not in lexicon.intents for term in content)
 
         covered: dict[int, float] = {}
         topical: set[int] = set()
-        for term, weight in query_weights.items():
-            is_topic = term not in intents
+        for term, weight in content.items():
+            is_topic = term not in lexicon.intents
             for index in self._question_postings.get(term, ()):
                 covered[index] = covered.get(index, 0.0) + weight
                 if is_topic:
@@ -283,16 +288,32 @@ class Engine:
                 if is_topic:
                     topical.add(index)
 
+        function_total = sum(function.values())
+        function_hits: dict[int, float] = {}
+        for term, weight in function.items():
+            for index in self._question_postings.get(term, ()):
+                function_hits[index] = function_hits.get(index, 0.0) + weight
+
         matches = []
         for index, mass in covered.items():
             query_coverage = min(1.0, mass / total)
-            entry_coverage = self._entry_coverage(index, query_weights)
+            entry_coverage = self._entry_coverage(index, content)
             score = query_coverage**_QUERY_COVERAGE_EXPONENT * (
                 (0.2 + 0.8 * entry_coverage) ** (1 - _QUERY_COVERAGE_EXPONENT)
             )
             if not has_topic or index not in topical:
                 score *= _OFF_TOPIC_FACTOR
             matches.append((score, index))
+        if function_total and function_hits:
+            # Relative to the best function-word overlap, so the bonus only reorders.
+            best = max(function_hits.values())
+            matches = [
+                (
+                    score * (1.0 - _FUNCTION_SHARE * (best - function_hits.get(index, 0.0)) / best),
+                    index,
+                )
+                for score, index in matches
+            ]
         matches.sort(key=lambda item: (-item[0], item[1]))
         return [Match(self._entries[index], round(100.0 * score, 1)) for score, index in matches]
 
