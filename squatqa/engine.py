@@ -1,6 +1,6 @@
 """Rank corpus entries for a question and say how confident the best answer is.
 
-Scoring is a weighted term overlap in both directions:
+Ranking is a weighted term overlap in both directions:
 
 * query coverage: how much of what the user asked the entry speaks to (a term found
   in the entry's question or aliases counts fully, one found only in the answer
@@ -8,10 +8,16 @@ Scoring is a weighted term overlap in both directions:
 * entry coverage: how much of the entry's best-matching question wording the user
   asked about.
 
-Term weights grow with rarity in the corpus (inverse document frequency). Words the
-corpus has never seen still weigh in, so a question about bread or headaches covers
-little of itself and falls below the confidence threshold. Intent words ("why",
-"fix", "is it bad") sharpen the ranking but cannot carry a match on their own.
+Ranking weights grow with rarity in the corpus (inverse document frequency), which
+tells entries apart. Confidence needs a different view: a word every entry uses
+("valgus" here) ranks nothing but is the surest sign a question is on topic. So the
+score shown is the best candidate's two-way coverage with every known word counted
+alike and unknown words at half, and the rest of the list is scaled with it. A
+question about bread or headaches covers little of itself and falls below the
+threshold; one that swaps a key word ("hands shake" for "legs shake") leaves the
+entry's own wording uncovered and falls below it too. Intent words ("why", "fix",
+"is it bad") sharpen the ranking but cannot carry a match on their own, and function
+words only reorder candidates.
 """
 
 from __future__ import annotations
@@ -30,29 +36,36 @@ from squatqa.text import stem, words
 DEFAULT_MIN_SCORE = 50.0
 RELATED_LIMIT = 3
 
-# A term found only in the answer counts this much of a question match.
+# Ranking: a term found only in the answer counts this much of a question match,
+# with BM25-style saturation and length normalisation.
 _ANSWER_FACTOR = 0.3
-# BM25-style length normalisation for answer term frequency.
 _ANSWER_B = 0.75
 _ANSWER_K = 0.5
-# Words the corpus never uses weigh this share of its rarest word's weight.
+# Ranking: words the corpus never uses weigh this share of its rarest word's weight.
 _UNKNOWN_SHARE = 0.65
-# Even a word in every entry keeps some weight, so it still counts when matched.
+# Ranking: even a word in every entry keeps some weight, so it still counts.
 _WEIGHT_FLOOR = 0.2
+# How much query coverage decides the ranking; entry coverage has the rest.
+_QUERY_COVERAGE_EXPONENT = 0.75
 # Intent words rank but do not establish what the question is about.
 _INTENT_FACTOR = 0.6
+# Entries that match only intent words keep this share of their score.
+_OFF_TOPIC_FACTOR = 0.4
 # A word corrected for a typo is trusted a little less than one typed right.
 _CORRECTED_FACTOR = 0.9
 # Function words shared with an entry's question ("can I", "where") move its
 # score by at most this share; they never make a match on their own.
 _FUNCTION_SHARE = 0.1
-# Entries that match only intent words keep this share of their score.
-_OFF_TOPIC_FACTOR = 0.4
-_QUERY_COVERAGE_EXPONENT = 0.75
+# Confidence: an unknown word counts half a known one (it may be filler), and a
+# word matched only in the answer counts this share of a question match.
+_CONFIDENCE_UNKNOWN = 0.5
+_CONFIDENCE_ANSWER = 0.6
+# Typo correction: shortest word considered, and the length up to which a word is
+# "short" (only a dropped letter is repaired there).
 _MIN_TYPO_LENGTH = 3
+_SHORT_WORD = 4
 # Below this a declined question's candidates are not worth suggesting.
 _CLOSEST_FLOOR = 25.0
-_SHORT_WORD = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +107,7 @@ class Analyzer:
         targets.update(
             word for word in surface_words if len(word) >= _MIN_TYPO_LENGTH and word.isalpha()
         )
+        # Function words are short and many: "cold" is one letter from "could".
         self._correction_targets = sorted(
             word
             for word in targets
@@ -168,6 +182,7 @@ def _allowed_edits(word: str) -> int:
 class _Field:
     terms: frozenset[str]
     weight: float
+    flat_weight: float
 
 
 class Engine:
@@ -221,13 +236,16 @@ class Engine:
                 self._answer_postings.setdefault(term, []).append((index, strength))
 
         self._fields = [
-            [_Field(terms - stopwords, self._field_weight(terms - stopwords)) for terms in fields]
-            for fields in question_fields
+            [self._field(terms - stopwords) for terms in fields] for fields in question_fields
         ]
         self._fields = [[field for field in fields if field.terms] for fields in self._fields]
 
-    def _field_weight(self, terms: frozenset[str]) -> float:
-        return sum(self._term_weight(term) for term in terms)
+    def _field(self, terms: frozenset[str]) -> _Field:
+        return _Field(
+            terms,
+            sum(self._term_weight(term) for term in terms),
+            sum(self._flat_weight(term) for term in terms),
+        )
 
     def _term_weight(self, term: str) -> float:
         weight = self._weights.get(term, self._unknown_weight)
@@ -275,16 +293,21 @@ class Engine:
         total = sum(content.values())
         has_topic = any(term not in lexicon.intents for term in content)
 
+        flat = {term: self._flat_weight(term) for term in content}
+        flat_total = sum(flat.values())
         covered: dict[int, float] = {}
+        flat_covered: dict[int, float] = {}
         topical: set[int] = set()
         for term, weight in content.items():
             is_topic = term not in lexicon.intents
             for index in self._question_postings.get(term, ()):
                 covered[index] = covered.get(index, 0.0) + weight
+                flat_covered[index] = flat_covered.get(index, 0.0) + flat[term]
                 if is_topic:
                     topical.add(index)
             for index, strength in self._answer_postings.get(term, ()):
                 covered[index] = covered.get(index, 0.0) + weight * strength
+                flat_covered[index] = flat_covered.get(index, 0.0) + flat[term] * _CONFIDENCE_ANSWER
                 if is_topic:
                     topical.add(index)
 
@@ -298,8 +321,8 @@ class Engine:
         for index, mass in covered.items():
             query_coverage = min(1.0, mass / total)
             entry_coverage = self._entry_coverage(index, content)
-            score = query_coverage**_QUERY_COVERAGE_EXPONENT * (
-                (0.2 + 0.8 * entry_coverage) ** (1 - _QUERY_COVERAGE_EXPONENT)
+            score = query_coverage**_QUERY_COVERAGE_EXPONENT * entry_coverage ** (
+                1 - _QUERY_COVERAGE_EXPONENT
             )
             if not has_topic or index not in topical:
                 score *= _OFF_TOPIC_FACTOR
@@ -315,14 +338,28 @@ class Engine:
                 for score, index in matches
             ]
         matches.sort(key=lambda item: (-item[0], item[1]))
+        if matches and matches[0][0] > 0:
+            top_score, top = matches[0]
+            query_share = min(1.0, flat_covered[top] / flat_total)
+            confidence = query_share * self._entry_coverage(top, content, flat=True)
+            scale = confidence / top_score
+            matches = [(min(1.0, score * scale), index) for score, index in matches]
         return [Match(self._entries[index], round(100.0 * score, 1)) for score, index in matches]
 
-    def _entry_coverage(self, index: int, query_weights: dict[str, float]) -> float:
+    def _entry_coverage(
+        self, index: int, query_weights: dict[str, float], flat: bool = False
+    ) -> float:
+        weight_of = self._flat_weight if flat else self._term_weight
         best = 0.0
         for field in self._fields[index]:
-            shared = sum(self._term_weight(term) for term in field.terms if term in query_weights)
-            best = max(best, shared / field.weight)
+            shared = sum(weight_of(term) for term in field.terms if term in query_weights)
+            best = max(best, shared / (field.flat_weight if flat else field.weight))
         return best
+
+    def _flat_weight(self, term: str) -> float:
+        if term in self.analyzer.lexicon.intents:
+            return _INTENT_FACTOR
+        return 1.0 if term in self._weights else _CONFIDENCE_UNKNOWN
 
     def _related(self, ranked: list[Match], shown: list[Match], limit: int) -> list[Entry]:
         """The runners-up first, then entries sharing a tag with what was shown."""
