@@ -16,6 +16,7 @@ CORPUS_ENV_VAR = "SQUATQA_CORPUS"
 BUNDLED_CORPUS_NAME = "squat_faq.json"
 
 _TOP_LEVEL_FIELDS = {"name": str, "version": int, "entries": list}
+_SYNONYMS_FIELD = "synonyms"
 _REQUIRED_TEXT_FIELDS = ("id", "question", "answer")
 _OPTIONAL_LIST_FIELDS = ("aliases", "tags")
 
@@ -46,6 +47,8 @@ class Corpus:
     version: int
     entries: tuple[Entry, ...]
     source: str = "<memory>"
+    # canonical term -> other words and phrases that mean the same in this corpus
+    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _by_id: dict[str, Entry] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -172,8 +175,9 @@ def check_corpus_data(data: object, source: str) -> tuple[Corpus | None, list[Pr
                     f"expected {_type_name(expected)}, found {_json_type(data[key])}",
                 )
             )
+    synonyms = _check_synonyms(data.get(_SYNONYMS_FIELD, {}), problems)
     for key in data:
-        if key not in _TOP_LEVEL_FIELDS:
+        if key not in _TOP_LEVEL_FIELDS and key != _SYNONYMS_FIELD:
             problems.append(Problem("top level", f'unknown field "{key}" (ignored)', "warning"))
     name = data.get("name")
     if isinstance(name, str) and not name.strip():
@@ -205,7 +209,27 @@ def check_corpus_data(data: object, source: str) -> tuple[Corpus | None, list[Pr
     assert isinstance(name, str)
     version = data["version"]
     assert isinstance(version, int)
-    return Corpus(name=name, version=version, entries=tuple(entries), source=source), problems
+    corpus = Corpus(
+        name=name, version=version, entries=tuple(entries), source=source, synonyms=synonyms
+    )
+    return corpus, problems
+
+
+def _check_synonyms(raw: object, problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+    """Optional corpus vocabulary: {"canonical": ["variant", ...]}."""
+    where = f'field "{_SYNONYMS_FIELD}"'
+    if not isinstance(raw, dict):
+        problems.append(Problem(where, f"expected an object, found {_json_type(raw)}"))
+        return {}
+    synonyms: dict[str, tuple[str, ...]] = {}
+    for canonical, variants in raw.items():
+        if not canonical.strip():
+            problems.append(Problem(where, "a canonical term must not be empty"))
+        elif not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
+            problems.append(Problem(f'{where} "{canonical}"', "expected a list of strings"))
+        else:
+            synonyms[canonical] = tuple(v for v in variants if v.strip())
+    return synonyms
 
 
 def _check_entry(index: int, raw: object, problems: list[Problem]) -> Entry | None:

@@ -1,23 +1,26 @@
 """Rank corpus entries for a question and say how confident the best answer is.
 
-Ranking is a weighted term overlap in both directions:
+Ranking is a weighted term overlap in both directions, on stemmed terms after the
+corpus's synonyms are applied:
 
-* query coverage: how much of what the user asked the entry speaks to (a term found
-  in the entry's question or aliases counts fully, one found only in the answer
-  counts partly, saturating with repetition as in BM25);
+* query coverage: how much of what the user asked the entry speaks to. A term in
+  the entry's question or one of its aliases counts fully; one found only in the
+  answer counts partly, saturating with repetition as in BM25. Word pairs the
+  question shares in the same order ("what are the", "come from") add to it, so
+  wording decides between entries that share the same key words.
 * entry coverage: how much of the entry's best-matching question wording the user
-  asked about.
+  asked about, so a short question that says exactly what was asked beats a long
+  one that merely mentions it.
 
-Ranking weights grow with rarity in the corpus (inverse document frequency), which
-tells entries apart. Confidence needs a different view: a word every entry uses
-("valgus" here) ranks nothing but is the surest sign a question is on topic. So the
-score shown is the best candidate's two-way coverage with every known word counted
-alike and unknown words at half, and the rest of the list is scaled with it. A
-question about bread or headaches covers little of itself and falls below the
-threshold; one that swaps a key word ("hands shake" for "legs shake") leaves the
-entry's own wording uncovered and falls below it too. Intent words ("why", "fix",
-"is it bad") sharpen the ranking but cannot carry a match on their own, and function
-words only reorder candidates.
+Weights grow with rarity in the corpus (inverse document frequency), which tells
+entries apart; function words keep a share of theirs, since in questions "should
+I" and "where can I" are what separate one entry from another.
+
+Confidence needs a different view: a word every entry uses ("valgus" here) ranks
+nothing but is the surest sign a question is on topic. So the score shown is the
+best candidate's two-way coverage with every known word counted alike and unknown
+words at half, and the rest of the list is scaled with it. A question about bread
+or headaches covers little of itself and falls below the threshold.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -33,7 +37,7 @@ from squatqa.corpus import Corpus, Entry
 from squatqa.lexicon import Lexicon, load_lexicon
 from squatqa.text import stem, words
 
-DEFAULT_MIN_SCORE = 50.0
+DEFAULT_MIN_SCORE = 70.0
 RELATED_LIMIT = 3
 
 # Ranking: a term found only in the answer counts this much of a question match,
@@ -41,29 +45,29 @@ RELATED_LIMIT = 3
 _ANSWER_FACTOR = 0.3
 _ANSWER_B = 0.75
 _ANSWER_K = 0.5
-# Ranking: words the corpus never uses weigh this share of its rarest word's weight.
-_UNKNOWN_SHARE = 0.65
-# Ranking: even a word in every entry keeps some weight, so it still counts.
-_WEIGHT_FLOOR = 0.2
+# Ranking: adjacent query terms found adjacent in a question count this share of
+# their weight on top of the terms themselves.
+_PAIR_FACTOR = 0.3
+# Ranking: function words keep this share of their rarity weight.
+_FUNCTION_FACTOR = 0.7
 # How much query coverage decides the ranking; entry coverage has the rest.
 _QUERY_COVERAGE_EXPONENT = 0.75
-# Intent words rank but do not establish what the question is about.
-_INTENT_FACTOR = 0.6
-# Entries that match only intent words keep this share of their score.
-_OFF_TOPIC_FACTOR = 0.4
 # A word corrected for a typo is trusted a little less than one typed right.
 _CORRECTED_FACTOR = 0.9
-# Function words shared with an entry's question ("can I", "where") move its
-# score by at most this share; they never make a match on their own.
-_FUNCTION_SHARE = 0.1
-# Confidence: an unknown word counts half a known one (it may be filler), and a
-# word matched only in the answer counts this share of a question match.
-_CONFIDENCE_UNKNOWN = 0.5
-_CONFIDENCE_ANSWER = 0.6
+# Confidence: an unknown word counts half a known one (it may be filler), an
+# intent word less, and a word matched only in the answer this share of a
+# question match. Query coverage decides this much of it, entry coverage the rest;
+# a match on intent words alone keeps the last factor.
+_CONFIDENCE_UNKNOWN = 1.0
+_CONFIDENCE_INTENT = 0.6
+_CONFIDENCE_ANSWER = 0.3
+_CONFIDENCE_QUERY_EXPONENT = 0.85
+_OFF_TOPIC_FACTOR = 0.5
 # Typo correction: shortest word considered, and the length up to which a word is
 # "short" (only a dropped letter is repaired there).
 _MIN_TYPO_LENGTH = 3
 _SHORT_WORD = 4
+_TYPO_CANDIDATES = 8
 # Below this a declined question's candidates are not worth suggesting.
 _CLOSEST_FLOOR = 25.0
 
@@ -89,7 +93,7 @@ class QueryTerm:
 
 
 class Analyzer:
-    """Words -> stems -> synonym phrases -> content terms, with typo correction."""
+    """Words -> stems -> synonym phrases -> terms, with typo correction for queries."""
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
@@ -100,18 +104,11 @@ class Analyzer:
 
     def learn(self, surface_words: set[str]) -> None:
         """Make corpus words known, so they are never "corrected" and typos can reach them."""
-        new_stems = {stem(word) for word in surface_words}
-        self._known_stems.update(new_stems)
-        targets = set(self._correction_targets)
-        targets.update(self.lexicon.surface_words)
-        targets.update(
-            word for word in surface_words if len(word) >= _MIN_TYPO_LENGTH and word.isalpha()
-        )
-        # Function words are short and many: "cold" is one letter from "could".
+        self._known_stems.update(stem(word) for word in surface_words)
+        targets = set(self.lexicon.surface_words)
+        targets.update(surface_words)
         self._correction_targets = sorted(
-            word
-            for word in targets
-            if len(word) >= _MIN_TYPO_LENGTH and stem(word) not in self.lexicon.stopwords
+            word for word in targets if len(word) >= _MIN_TYPO_LENGTH and word.isalpha()
         )
 
     def analyse(self, text: str, correct_typos: bool = False) -> list[QueryTerm]:
@@ -126,6 +123,9 @@ class Analyzer:
             stems.append((stemmed, False))
         return self._apply_phrases(stems)
 
+    def terms(self, text: str) -> list[str]:
+        return [item.term for item in self.analyse(text)]
+
     def _apply_phrases(self, stems: list[tuple[str, bool]]) -> list[QueryTerm]:
         lexicon = self.lexicon
         terms: list[QueryTerm] = []
@@ -133,11 +133,9 @@ class Analyzer:
         while position < len(stems):
             for size in range(min(lexicon.longest_phrase, len(stems) - position), 0, -1):
                 window = stems[position : position + size]
-                key = tuple(item[0] for item in window)
-                target = lexicon.phrases.get(key)
+                target = lexicon.phrases.get(tuple(item[0] for item in window))
                 if target is not None:
-                    corrected = any(item[1] for item in window)
-                    terms.extend(QueryTerm(term, corrected) for term in target)
+                    terms.append(QueryTerm(target, any(item[1] for item in window)))
                     position += size
                     break
             else:
@@ -152,16 +150,31 @@ class Analyzer:
         fixed: str | None = None
         allowed = _allowed_edits(word)
         if allowed and word.isalpha():
-            found = process.extractOne(
-                word, self._correction_targets, scorer=OSA.distance, score_cutoff=allowed
+            found = process.extract(
+                word,
+                self._correction_targets,
+                scorer=OSA.distance,
+                score_cutoff=allowed,
+                limit=_TYPO_CANDIDATES,
             )
-            # In a short word a changed letter usually makes another real word
-            # ("main" -> "mail"); there only a dropped letter is taken as a typo ("hak").
-            if found is not None and (len(word) > _SHORT_WORD or _is_insertion(word, found[0])):
-                fixed = found[0]
+            fixed = next((c for c, _d, _i in found if self._plausible_typo(word, c)), None)
         if len(self._corrections) < 50_000:
             self._corrections[word] = fixed
         return fixed
+
+    def _plausible_typo(self, word: str, candidate: str) -> bool:
+        """Whether `word` is more likely a slip for `candidate` than a word of its own.
+
+        Function words are short and many ("cold" is one letter from "could"), and
+        in a short word a changed letter usually makes another real word ("main" ->
+        "mail"). So function words and short words are only reached by two swapped
+        neighbours ("whta", "hakc") or, for short content words, a dropped letter ("hak").
+        """
+        if _is_transposition(word, candidate):
+            return True
+        if stem(candidate) in self.lexicon.stopwords:
+            return False
+        return len(word) > _SHORT_WORD or _is_insertion(word, candidate)
 
 
 def _is_insertion(word: str, candidate: str) -> bool:
@@ -172,6 +185,19 @@ def _is_insertion(word: str, candidate: str) -> bool:
     return all(letter in letters for letter in word)
 
 
+def _is_transposition(word: str, candidate: str) -> bool:
+    """Whether `candidate` is `word` with two neighbouring letters swapped."""
+    if len(candidate) != len(word):
+        return False
+    differences = [i for i, (a, b) in enumerate(zip(word, candidate, strict=True)) if a != b]
+    return (
+        len(differences) == 2
+        and differences[1] == differences[0] + 1
+        and word[differences[0]] == candidate[differences[1]]
+        and word[differences[1]] == candidate[differences[0]]
+    )
+
+
 def _allowed_edits(word: str) -> int:
     if len(word) < _MIN_TYPO_LENGTH:
         return 0
@@ -180,9 +206,11 @@ def _allowed_edits(word: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _Field:
+    """One way an entry is asked (its question or an alias), as terms."""
+
     terms: frozenset[str]
-    weight: float
-    flat_weight: float
+    pairs: frozenset[tuple[str, str]]
+    weight: float  # rarity weight of all its terms, for entry coverage
 
 
 class Engine:
@@ -190,67 +218,63 @@ class Engine:
 
     def __init__(self, corpus: Corpus, lexicon: Lexicon | None = None) -> None:
         self.corpus = corpus
-        self.analyzer = Analyzer(lexicon if lexicon is not None else load_lexicon())
+        base = lexicon if lexicon is not None else load_lexicon()
+        self.analyzer = Analyzer(base.with_synonyms(corpus.synonyms))
+        self._stopwords = self.analyzer.lexicon.stopwords
         entries = corpus.entries
         self._entries = entries
 
         surface: set[str] = set()
-        question_terms: list[frozenset[str]] = []
-        question_fields: list[list[frozenset[str]]] = []
+        field_terms: list[list[list[str]]] = []
         answer_counts: list[Counter[str]] = []
         for entry in entries:
             fields = []
             for text in (entry.question, *entry.aliases):
                 surface.update(words(text))
-                fields.append(frozenset(t.term for t in self.analyzer.analyse(text)))
-            question_fields.append(fields)
-            question_terms.append(frozenset().union(*fields))
+                fields.append(self.analyzer.terms(text))
+            field_terms.append(fields)
             surface.update(words(entry.answer))
-            answer_counts.append(Counter(t.term for t in self.analyzer.analyse(entry.answer)))
+            answer_counts.append(Counter(self.analyzer.terms(entry.answer)))
         self.analyzer.learn(surface)
 
+        question_terms = [frozenset(t for f in fields for t in f) for fields in field_terms]
+        self._question_terms = question_terms
+        self._answer_terms = [frozenset(counts) for counts in answer_counts]
         document_frequency: Counter[str] = Counter()
         for terms, counts in zip(question_terms, answer_counts, strict=True):
             document_frequency.update(terms | counts.keys())
         size = len(entries)
-        self._weights = {
-            term: _WEIGHT_FLOOR + _idf(size, count) for term, count in document_frequency.items()
-        }
-        self._unknown_weight = _WEIGHT_FLOOR + _UNKNOWN_SHARE * _idf(size, 1)
+        self._weights = {term: _idf(size, count) for term, count in document_frequency.items()}
+        self._unknown_weight = _idf(size, 1)
 
         self._question_postings: dict[str, list[int]] = {}
         for index, terms in enumerate(question_terms):
             for term in terms:
                 self._question_postings.setdefault(term, []).append(index)
 
-        stopwords = self.analyzer.lexicon.stopwords
         lengths = [sum(counts.values()) for counts in answer_counts]
         average = (sum(lengths) / size) if size else 1.0
         self._answer_postings: dict[str, list[tuple[int, float]]] = {}
         for index, counts in enumerate(answer_counts):
             norm = _ANSWER_K * (1 - _ANSWER_B + _ANSWER_B * lengths[index] / (average or 1.0))
             for term, frequency in counts.items():
-                if term in question_terms[index] or term in stopwords:
-                    continue
                 strength = _ANSWER_FACTOR * frequency / (frequency + norm)
                 self._answer_postings.setdefault(term, []).append((index, strength))
 
-        self._fields = [
-            [self._field(terms - stopwords) for terms in fields] for fields in question_fields
-        ]
-        self._fields = [[field for field in fields if field.terms] for fields in self._fields]
+        self._fields = [[self._field(terms) for terms in fields] for fields in field_terms]
 
-    def _field(self, terms: frozenset[str]) -> _Field:
+    def _field(self, terms: list[str]) -> _Field:
+        unique = frozenset(terms)
         return _Field(
-            terms,
-            sum(self._term_weight(term) for term in terms),
-            sum(self._flat_weight(term) for term in terms),
+            unique,
+            frozenset(pairwise(terms)),
+            sum(self._term_weight(term) for term in unique),
         )
 
     def _term_weight(self, term: str) -> float:
         weight = self._weights.get(term, self._unknown_weight)
-        if term in self.analyzer.lexicon.intents:
-            weight *= _INTENT_FACTOR
+        if term in self._stopwords:
+            weight *= _FUNCTION_FACTOR
         return weight
 
     def search(
@@ -281,85 +305,102 @@ class Engine:
 
     def rank(self, query: str) -> list[Match]:
         """Every entry that shares a content word with the query, best first."""
-        lexicon = self.analyzer.lexicon
-        content: dict[str, float] = {}
-        function: dict[str, float] = {}
-        for item in _unique(self.analyzer.analyse(query, correct_typos=True)):
-            factor = _CORRECTED_FACTOR if item.corrected else 1.0
-            kind = function if item.term in lexicon.stopwords else content
-            kind[item.term] = self._term_weight(item.term) * factor
+        sequence = self.analyzer.analyse(query, correct_typos=True)
+        weights: dict[str, float] = {}
+        for item in sequence:
+            weight = self._term_weight(item.term) * (_CORRECTED_FACTOR if item.corrected else 1.0)
+            weights[item.term] = max(weight, weights.get(item.term, 0.0))
+        content = [term for term in weights if term not in self._stopwords]
         if not content:
             return []
-        total = sum(content.values())
-        has_topic = any(term not in lexicon.intents for term in content)
+        total = sum(weights.values())
+        terms = [item.term for item in sequence]
+        pairs = {pair for pair in pairwise(terms) if pair[0] != pair[1]}
 
-        flat = {term: self._flat_weight(term) for term in content}
-        flat_total = sum(flat.values())
-        covered: dict[int, float] = {}
-        flat_covered: dict[int, float] = {}
-        topical: set[int] = set()
-        for term, weight in content.items():
-            is_topic = term not in lexicon.intents
-            for index in self._question_postings.get(term, ()):
-                covered[index] = covered.get(index, 0.0) + weight
-                flat_covered[index] = flat_covered.get(index, 0.0) + flat[term]
-                if is_topic:
-                    topical.add(index)
+        # Candidates share a content word; function words only reorder them.
+        candidates: set[int] = set()
+        for term in content:
+            candidates.update(self._question_postings.get(term, ()))
+            candidates.update(index for index, _strength in self._answer_postings.get(term, ()))
+        answer_mass: dict[int, float] = {}
+        for term, weight in weights.items():
             for index, strength in self._answer_postings.get(term, ()):
-                covered[index] = covered.get(index, 0.0) + weight * strength
-                flat_covered[index] = flat_covered.get(index, 0.0) + flat[term] * _CONFIDENCE_ANSWER
-                if is_topic:
-                    topical.add(index)
+                if index in candidates:
+                    answer_mass[index] = answer_mass.get(index, 0.0) + weight * strength
 
-        function_total = sum(function.values())
-        function_hits: dict[int, float] = {}
-        for term, weight in function.items():
-            for index in self._question_postings.get(term, ()):
-                function_hits[index] = function_hits.get(index, 0.0) + weight
-
-        matches = []
-        for index, mass in covered.items():
-            query_coverage = min(1.0, mass / total)
-            entry_coverage = self._entry_coverage(index, content)
-            score = query_coverage**_QUERY_COVERAGE_EXPONENT * entry_coverage ** (
-                1 - _QUERY_COVERAGE_EXPONENT
+        query_terms = weights.keys()
+        scored: list[tuple[float, int]] = []
+        for index in candidates:
+            question_mass = 0.0
+            entry_coverage = 0.0
+            for field in self._fields[index]:
+                shared = field.terms & query_terms
+                if not shared:
+                    continue
+                mass = sum(weights[term] for term in shared)
+                if pairs and field.pairs:
+                    mass += _PAIR_FACTOR * sum(
+                        (weights[a] + weights[b]) / 2 for a, b in pairs & field.pairs
+                    )
+                question_mass = max(question_mass, mass)
+                covered = sum(self._term_weight(term) for term in shared)
+                entry_coverage = max(entry_coverage, covered / field.weight)
+            query_coverage = (question_mass + answer_mass.get(index, 0.0)) / total
+            score = math.pow(query_coverage, _QUERY_COVERAGE_EXPONENT) * math.pow(
+                entry_coverage, 1 - _QUERY_COVERAGE_EXPONENT
             )
-            if not has_topic or index not in topical:
-                score *= _OFF_TOPIC_FACTOR
-            matches.append((score, index))
-        if function_total and function_hits:
-            # Relative to the best function-word overlap, so the bonus only reorders.
-            best = max(function_hits.values())
-            matches = [
-                (
-                    score * (1.0 - _FUNCTION_SHARE * (best - function_hits.get(index, 0.0)) / best),
-                    index,
-                )
-                for score, index in matches
-            ]
-        matches.sort(key=lambda item: (-item[0], item[1]))
-        if matches and matches[0][0] > 0:
-            top_score, top = matches[0]
-            query_share = min(1.0, flat_covered[top] / flat_total)
-            confidence = query_share * self._entry_coverage(top, content, flat=True)
-            scale = confidence / top_score
-            matches = [(min(1.0, score * scale), index) for score, index in matches]
-        return [Match(self._entries[index], round(100.0 * score, 1)) for score, index in matches]
+            if score > 0:
+                scored.append((score, index))
+        if not scored:
+            return []
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        confidence = self._confidence(scored[0][1], weights)
+        scale = confidence / scored[0][0]
+        return [
+            Match(self._entries[index], round(100.0 * min(1.0, score * scale), 1))
+            for score, index in scored
+        ]
 
-    def _entry_coverage(
-        self, index: int, query_weights: dict[str, float], flat: bool = False
-    ) -> float:
-        weight_of = self._flat_weight if flat else self._term_weight
-        best = 0.0
+    def _confidence(self, index: int, weights: dict[str, float]) -> float:
+        """How well the best entry accounts for the question, whatever the ranking weights.
+
+        Query side: every content word counts alike (unknown words less, as they
+        may be filler), found in a question or alias fully, only in the answer
+        partly. Entry side: how much of the entry's own distinguishing wording was
+        asked, weighted by rarity. A match on intent words alone ("how do you treat
+        ...") is not about this entry's topic and keeps only a share.
+        """
+        intents = self.analyzer.lexicon.intents
+        in_question = self._question_terms[index]
+        in_answer = self._answer_terms[index]
+        asked = 0.0
+        found = 0.0
+        on_topic = False
+        for term in weights:
+            if term in intents:
+                weight = _CONFIDENCE_INTENT
+            elif term in self._stopwords or len(term) < 2:
+                continue
+            else:
+                weight = 1.0 if term in self._weights else _CONFIDENCE_UNKNOWN
+            asked += weight
+            if term in in_question:
+                found += weight
+                on_topic = on_topic or term not in intents
+            elif term in in_answer:
+                found += weight * _CONFIDENCE_ANSWER
+        if not asked:
+            return 0.0
+        entry_share = 0.0
         for field in self._fields[index]:
-            shared = sum(weight_of(term) for term in field.terms if term in query_weights)
-            best = max(best, shared / (field.flat_weight if flat else field.weight))
-        return best
-
-    def _flat_weight(self, term: str) -> float:
-        if term in self.analyzer.lexicon.intents:
-            return _INTENT_FACTOR
-        return 1.0 if term in self._weights else _CONFIDENCE_UNKNOWN
+            wording = field.terms - self._stopwords
+            if wording:
+                shared = sum(self._weights[term] for term in wording if term in weights)
+                entry_share = max(entry_share, shared / sum(self._weights[t] for t in wording))
+        confidence = math.pow(found / asked, _CONFIDENCE_QUERY_EXPONENT) * math.pow(
+            entry_share, 1 - _CONFIDENCE_QUERY_EXPONENT
+        )
+        return confidence if on_topic else confidence * _OFF_TOPIC_FACTOR
 
     def _related(self, ranked: list[Match], shown: list[Match], limit: int) -> list[Entry]:
         """The runners-up first, then entries sharing a tag with what was shown."""
@@ -384,11 +425,3 @@ class Engine:
 
 def _idf(size: int, count: int) -> float:
     return math.log(1.0 + (size - count + 0.5) / (count + 0.5))
-
-
-def _unique(terms: list[QueryTerm]) -> list[QueryTerm]:
-    seen: dict[str, QueryTerm] = {}
-    for item in terms:
-        if item.term not in seen or (seen[item.term].corrected and not item.corrected):
-            seen[item.term] = item
-    return list(seen.values())

@@ -1,12 +1,16 @@
-"""The shared vocabulary: synonyms, intent words and stop-words, kept as data.
+"""Vocabulary kept as data: function words for every corpus, synonyms per corpus.
 
-The lexicon lives in `data/lexicon.json` so that wording can be improved without
-touching code; this module only reads it into lookup tables keyed by stemmed terms.
+`data/lexicon.json` holds what is true of English questions whatever they are
+about (function words such as "the", "my", "does"). What a word means in one
+field ("cave" is knee valgus in a squat FAQ, not a hole in the ground) belongs to
+that corpus, so synonyms come from the corpus file's own `synonyms` field. This
+module reads both into lookup tables keyed by stemmed terms.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,16 +22,38 @@ LEXICON_NAME = "lexicon.json"
 @dataclass(frozen=True, slots=True)
 class Lexicon:
     # stemmed phrase (tuple of stems) -> the canonical term that replaces it
-    phrases: dict[tuple[str, ...], tuple[str, ...]]
+    phrases: dict[tuple[str, ...], str]
     longest_phrase: int
     stopwords: frozenset[str]
+    # terms that say what kind of answer is wanted, not what it is about
     intents: frozenset[str]
-    # surface words the lexicon knows, so typos can be corrected towards them too
+    # surface words the synonyms use, so typos can be corrected towards them too
     surface_words: frozenset[str]
 
     @classmethod
     def empty(cls) -> Lexicon:
         return cls({}, 1, frozenset(), frozenset(), frozenset())
+
+    def with_synonyms(self, synonyms: Mapping[str, Sequence[str]]) -> Lexicon:
+        """This lexicon plus a corpus's synonym groups (canonical term -> variants)."""
+        if not synonyms:
+            return self
+        phrases = dict(self.phrases)
+        surface = set(self.surface_words)
+        for canonical, variants in synonyms.items():
+            canonical_words = words(canonical)
+            if not canonical_words:
+                continue
+            target = "_".join(stem(word) for word in canonical_words)
+            surface.update(canonical_words)
+            for variant in (canonical, *variants):
+                variant_words = words(variant)
+                surface.update(variant_words)
+                key = tuple(stem(word) for word in variant_words)
+                if key and key != (target,):
+                    phrases[key] = target
+        longest = max((len(key) for key in phrases), default=1)
+        return Lexicon(phrases, longest, self.stopwords, self.intents, frozenset(surface))
 
 
 def lexicon_path() -> Path:
@@ -44,23 +70,16 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
     return build_lexicon(raw)
 
 
-def build_lexicon(raw: dict[str, object]) -> Lexicon:
-    phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
-    surface: set[str] = set()
-    synonyms = raw.get("synonyms", {})
-    assert isinstance(synonyms, dict)
-    for canonical, variants in synonyms.items():
-        target = (stem(canonical),)
-        for variant in [canonical, *variants]:
-            variant_words = words(variant)
-            surface.update(variant_words)
-            key = tuple(stem(word) for word in variant_words)
-            if key and key != target:
-                phrases[key] = target
+def build_lexicon(raw: Mapping[str, object]) -> Lexicon:
     stop_raw = raw.get("stopwords", [])
+    if not isinstance(stop_raw, list):
+        raise ValueError('lexicon: "stopwords" must be a list of strings')
+    stopwords = frozenset(stem(word) for item in stop_raw for word in words(str(item)))
     intents_raw = raw.get("intents", [])
-    assert isinstance(stop_raw, list) and isinstance(intents_raw, list)
-    stopwords = frozenset(stem(word) for item in stop_raw for word in words(item))
-    intents = frozenset(stem(name) for name in intents_raw if isinstance(name, str))
-    longest = max((len(key) for key in phrases), default=1)
-    return Lexicon(phrases, longest, stopwords, intents, frozenset(surface))
+    if not isinstance(intents_raw, list):
+        raise ValueError('lexicon: "intents" must be a list of strings')
+    intents = frozenset(stem(word) for item in intents_raw for word in words(str(item)))
+    synonyms = raw.get("synonyms", {})
+    if not isinstance(synonyms, dict):
+        raise ValueError('lexicon: "synonyms" must be an object')
+    return Lexicon({}, 1, stopwords, intents, frozenset()).with_synonyms(synonyms)

@@ -137,3 +137,17 @@ def test_corpus_error_message_names_the_file_and_first_problem() -> None:
         parse_corpus({"name": "", "version": 1, "entries": []}, "mine.json")
     assert str(caught.value).startswith("mine.json: ")
     assert "more problem" in str(caught.value)
+
+
+def test_synonyms_are_optional_and_checked() -> None:
+    data = small_corpus_data()
+    data["synonyms"] = {"bar path": ["bar drift", " "]}
+    corpus = parse_corpus(data)
+    assert corpus.synonyms == {"bar path": ("bar drift",)}
+    data["synonyms"] = {"bar path": "bar drift", "": []}
+    problems = problems_of(json.dumps(data).encode())
+    assert 'error: field "synonyms": a canonical term must not be empty' in problems
+    assert 'error: field "synonyms" "bar path": expected a list of strings' in problems
+    data["synonyms"] = ["not", "an", "object"]
+    problems = problems_of(json.dumps(data).encode())
+    assert problems == ['error: field "synonyms": expected an object, found a list']

@@ -88,3 +88,48 @@ def test_closest_ids_suggest_near_misses(engine: Engine) -> None:
 def test_very_long_question_is_ranked(engine: Engine) -> None:
     query = "why do my knees cave " + " ".join(f"word{i}" for i in range(2000))
     assert engine.rank(query) is not None
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("hakc", "hack"), ("whta", "what"), ("lesg", "legs"), ("hak", "hack"), ("valgis", "valgus")],
+)
+def test_typos_are_corrected_to_corpus_words(engine: Engine, typed: str, meant: str) -> None:
+    assert engine.analyzer.analyse(typed, correct_typos=True)[0].term == (
+        engine.analyzer.analyse(meant)[0].term
+    )
+
+
+@pytest.mark.parametrize("word", ["cold", "main", "bread"])
+def test_real_words_are_not_corrected_into_corpus_words(engine: Engine, word: str) -> None:
+    (item,) = engine.analyzer.analyse(word, correct_typos=True)
+    assert not item.corrected
+
+
+def test_synonyms_come_from_the_corpus_not_from_code() -> None:
+    data = small_corpus_data()
+    plain = Engine(parse_corpus(data))
+    assert top_id(plain, "barbell wander", min_score=0) is None
+    data["synonyms"] = {"bar path": ["barbell wander", "bar wander"]}
+    enriched = Engine(parse_corpus(data))
+    assert top_id(enriched, "barbell wander") == "bar-path"
+
+
+def test_word_order_decides_between_entries_sharing_the_same_words() -> None:
+    data = {
+        "name": "Order",
+        "version": 1,
+        "entries": [
+            {"id": "where-tested", "question": "Where can I get tested?", "answer": "At a clinic."},
+            {"id": "should-tested", "question": "Should I be tested?", "answer": "If unwell."},
+        ],
+    }
+    engine = Engine(parse_corpus(data))
+    assert top_id(engine, "should i get tested", min_score=0) == "should-tested"
+    assert top_id(engine, "where can i get tested", min_score=0) == "where-tested"
+
+
+def test_a_match_on_intent_words_alone_is_not_confident(engine: Engine) -> None:
+    ranked = engine.rank("how do you treat a cold")
+    assert ranked and ranked[0].entry.id == "treat-knee-valgus"
+    assert ranked[0].score < DEFAULT_MIN_SCORE
