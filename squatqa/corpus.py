@@ -272,18 +272,20 @@ def check_corpus_data(data: object, source: str) -> tuple[Corpus | None, list[Pr
         seen: dict[str, int] = {}
         for index, raw_entry in enumerate(raw_entries):
             entry = _check_entry(index, raw_entry, problems)
-            if entry is None:
-                continue
-            if entry.id in seen:
+            # An entry with other problems still claims its id, so one run finds both.
+            entry_id = _claimed_id(raw_entry)
+            if entry_id is not None and entry_id in seen:
                 problems.append(
                     Problem(
-                        _entry_where(index, entry.id),
-                        f"duplicate id (first used by entry {seen[entry.id]})",
+                        _entry_where(index, entry_id),
+                        f"duplicate id (first used by entry {seen[entry_id]})",
                     )
                 )
                 continue
-            seen[entry.id] = index
-            entries.append(entry)
+            if entry_id is not None:
+                seen[entry_id] = index
+            if entry is not None:
+                entries.append(entry)
 
     if any(p.severity == "error" for p in problems):
         return None, problems
@@ -344,6 +346,12 @@ def _check_entry(index: int, raw: object, problems: list[Problem]) -> Entry | No
         aliases=lists["aliases"],
         tags=lists["tags"],
     )
+
+
+def _claimed_id(raw: object) -> str | None:
+    """The id an entry asks for, as the loader would store it, even if the entry is unusable."""
+    entry_id = raw.get("id") if isinstance(raw, dict) else None
+    return (entry_id.strip() or None) if isinstance(entry_id, str) else None
 
 
 def _entry_where(index: int, entry_id: str | None) -> str:

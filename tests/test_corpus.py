@@ -221,6 +221,21 @@ def test_every_schema_problem_is_reported_with_its_entry() -> None:
     assert problems == expected
 
 
+def test_an_unusable_entry_still_claims_its_id() -> None:
+    data = {
+        "name": "x",
+        "version": 1,
+        "entries": [
+            {"id": " a ", "question": "Q?"},
+            {"id": "a", "question": "Q?", "answer": "A."},
+        ],
+    }
+    assert problems_of(json.dumps(data).encode()) == [
+        'error: entry 0 (" a "): missing field "answer"',
+        'error: entry 1 ("a"): duplicate id (first used by entry 0)',
+    ]
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
