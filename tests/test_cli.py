@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from squatqa import __version__, exitcodes
 from squatqa.cli import app
 from squatqa.corpus import Corpus
+from tests.conftest import REPO, small_corpus_data
 
 runner = CliRunner()
 
@@ -217,7 +218,7 @@ def test_corpus_from_environment(
     [
         (b"{not json", "not valid JSON"),
         (b'{"name": "x", "version": 1, "entries": []}', "at least one entry"),
-        (b"\xff\xfe", "not valid UTF-8"),
+        (b"\xc3(", "not valid UTF-8"),
     ],
 )
 @pytest.mark.parametrize("command", [["list"], ["show", "x"], ["ask", "knees"]])
@@ -238,21 +239,66 @@ def test_missing_corpus_file_fails_cleanly(tmp_path: Path) -> None:
     assert "no such file" in err
 
 
-def test_validate_reports_every_problem(write_corpus: Callable[..., Path]) -> None:
+def test_validate_reports_every_problem_on_stderr(write_corpus: Callable[..., Path]) -> None:
     data = {
         "name": "x",
         "version": 1,
         "entries": [
             {"id": "a", "question": "", "answer": "A"},
-            {"id": "a", "question": "Q", "answer": "A"},
+            {"id": "a", "question": "Q", "answer": "A", "colour": "red"},
         ],
     }
-    code, out, _ = invoke("validate", str(write_corpus(data)))
+    path = write_corpus(data)
+    code, out, err = invoke("validate", str(path))
     assert code == exitcodes.USAGE
-    assert 'entry 0 ("a"): field "question" must not be empty' in out
+    assert out == ""
+    assert err.splitlines() == [
+        f'squatqa: error: {path}: entry 0 ("a"): field "question" must not be empty',
+        f'squatqa: warning: {path}: entry 1 ("a"): unknown field "colour" (ignored)',
+        # Entry 0 is unusable but still claims its id.
+        f'squatqa: error: {path}: entry 1 ("a"): duplicate id (first used by entry 0)',
+        f"squatqa: {path}: not a usable corpus (2 error(s), 1 warning(s))",
+    ]
+
+
+def test_validate_lists_problems_in_the_form_other_commands_print_them(
+    write_corpus: Callable[..., Path],
+) -> None:
+    data = small_corpus_data()
+    data["entries"] = [data["entries"][0]] * 7  # type: ignore[index]
+    path = write_corpus(data)
+    _, _, validated = invoke("validate", str(path))
+    code, out, listed = invoke("list", "--corpus", str(path))
+    assert code == exitcodes.USAGE and out == ""
+    errors = [line for line in validated.splitlines() if line.startswith("squatqa: error: ")]
+    assert len(errors) == 6
+    # list shows the first five of the same lines, then says what it left out.
+    assert listed.splitlines() == [
+        *errors[:5],
+        "squatqa: ... and 1 more problem(s)",
+        f"squatqa: run 'squatqa validate {path}' for details",
+    ]
 
 
 def test_validate_accepts_the_bundled_format(write_corpus: Callable[..., Path]) -> None:
-    code, out, _ = invoke("validate", str(write_corpus()))
+    code, out, err = invoke("validate", str(write_corpus()))
     assert code == 0
-    assert "valid, 2 entries" in out
+    assert out.strip().endswith("valid, 2 entries")
+    assert err == ""
+
+
+def test_validate_counts_warnings_but_still_accepts(write_corpus: Callable[..., Path]) -> None:
+    data = small_corpus_data()
+    data["homepage"] = "https://example.org"
+    path = write_corpus(data)
+    code, out, err = invoke("validate", str(path))
+    assert code == 0
+    assert out == f"{path}: valid, 2 entries (1 warning(s))\n"
+    assert err == f'squatqa: warning: {path}: top level: unknown field "homepage" (ignored)\n'
+
+
+def test_schema_prints_the_shipped_schema() -> None:
+    code, out, _ = invoke("schema")
+    assert code == 0
+    assert out == (REPO / "data" / "corpus.schema.json").read_text(encoding="utf-8")
+    assert json.loads(out)["title"] == "squatqa corpus"
