@@ -11,7 +11,7 @@ import typer
 from squatqa import exitcodes
 from squatqa.corpus import CORPUS_ENV_VAR, Corpus, CorpusError, Problem, load_corpus
 from squatqa.engine import DEFAULT_MIN_SCORE, RELATED_LIMIT, Engine
-from squatqa.questions import clean_question, decode_line
+from squatqa.questions import batch_questions, clean_question, has_words
 from squatqa.render import Output, safe_text
 
 PROBLEMS_SHOWN = 5
@@ -152,15 +152,22 @@ def ask(
         raise typer.Exit(_ask_batch(engine, output, limit, min_score, related))
     cleaned = clean_question(" ".join(words))
     if cleaned.problem:
-        fail(f'{cleaned.problem}; ask a question in words, e.g. squatqa ask "knees caving"')
+        advice = "a shorter question" if cleaned.text else "a question in words"
+        fail(f'{cleaned.problem}; ask {advice}, e.g. squatqa ask "knees caving"')
     if cleaned.warning:
-        typer.echo(f"squatqa: warning: {cleaned.warning}", err=True)
+        say(f"warning: {cleaned.warning}")
     answer = engine.ask(cleaned.text, limit, min_score, related)
     if answer.matches:
         output.answer(answer, show_related=not no_related)
         return
     if as_json:
         output.answer(answer, show_related=False)
+    if not has_words(cleaned.text):
+        fail(
+            f"no match: {cleaned.text!r} has no words to match; "
+            'ask in words, e.g. squatqa ask "knees caving"',
+            exitcodes.NO_MATCH,
+        )
     suggestions = "; ".join(f"{m.entry.question} [{m.entry.id}]" for m in answer.closest)
     hint = f"closest: {suggestions}; " if suggestions else ""
     hint += "see 'squatqa list' for every question"
@@ -180,8 +187,7 @@ def _answer_lines(
     engine: Engine, output: Output, limit: int, min_score: float, related: int
 ) -> int:
     status = exitcodes.OK
-    for number, raw in enumerate(sys.stdin.buffer, start=1):
-        cleaned = clean_question(decode_line(raw))
+    for number, cleaned in enumerate(batch_questions(sys.stdin.buffer), start=1):
         if cleaned.warning:
             say(f"warning: line {number}: {cleaned.warning}")
         if cleaned.problem:

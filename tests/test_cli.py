@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -9,9 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from squatqa import __version__, exitcodes
+from squatqa import __version__, exitcodes, questions
 from squatqa.cli import app
 from squatqa.corpus import Corpus
+from squatqa.questions import MAX_LINE_BYTES, batch_questions
 from tests.conftest import REPO, small_corpus_data
 
 runner = CliRunner()
@@ -98,6 +100,26 @@ def test_too_long_question_is_a_usage_error() -> None:
     assert "too long" in err
 
 
+def test_whitespace_does_not_count_towards_the_length_limit() -> None:
+    code, out, _ = invoke("ask", "--json", " " * 50_000 + "hack squat" + "\t" * 50_000)
+    assert code == exitcodes.OK
+    assert json.loads(out)["query"] == "hack squat"
+
+
+@pytest.mark.parametrize("question", ["???", "...!", "🏋️ 💪", "-- --"])
+def test_a_question_without_words_says_so(question: str) -> None:
+    code, out, err = invoke("ask", "--", question)
+    assert code == exitcodes.NO_MATCH
+    assert out == ""
+    assert (
+        err == f"squatqa: no match: {question!r} has no words to match; "
+        'ask in words, e.g. squatqa ask "knees caving"\n'
+    )
+    code, out, _ = invoke("ask", "--json", "--min-score", "0", "--", question)
+    assert code == exitcodes.NO_MATCH
+    assert json.loads(out)["matches"] == []
+
+
 @pytest.mark.parametrize(
     "options",
     [
@@ -141,6 +163,49 @@ def test_batch_blank_and_undecodable_lines_still_get_result_lines() -> None:
     assert results[3]["matches"][0]["id"] == "what-is-hack-squat"
     assert "line 4" in err and "UTF-8" in err
     assert code == exitcodes.USAGE
+
+
+def test_batch_nul_bytes_are_read_as_spaces_with_a_warning() -> None:
+    code, out, err = invoke("ask", "--json", "-", input=b"hack\x00squat\n\x00\n")
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert first["query"] == "hack squat"
+    assert first["matches"][0]["id"] == "what-is-hack-squat"
+    assert second["error"] == "empty question"
+    assert "line 1: question contains NUL bytes" in err
+    assert code == exitcodes.USAGE
+
+
+def test_batch_overlong_lines_get_a_result_line_and_the_rest_is_answered() -> None:
+    long_line = b"knee valgus " * 9_000  # 108,000 bytes
+    huge_line = b"k" * (MAX_LINE_BYTES + 10)
+    raw = b"\n".join([b"hack squat", long_line, huge_line, b"knee valgus"])  # no final newline
+    code, out, err = invoke("ask", "--json", "-", input=raw)
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["matches"][0]["id"] if r["matches"] else None for r in results] == [
+        "what-is-hack-squat",
+        None,
+        None,
+        "what-is-knee-valgus",
+    ]
+    assert results[1]["error"] == "question too long (107,999 characters; the limit is 10,000)"
+    assert results[2]["error"] == (
+        f"question too long ({MAX_LINE_BYTES + 11:,} bytes; the limit is 10,000 characters)"
+    )
+    assert results[2]["query"] == "k" * 80
+    assert "line 2: question too long" in err and "line 3: question too long" in err
+    assert code == exitcodes.USAGE
+
+
+def test_batch_reads_an_overlong_line_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(questions, "MAX_LINE_BYTES", 16)
+    stream = io.BytesIO(b"hack squat\n" + b"k" * 40 + b"\n" + b"x" * 16 + b"\n" + b"y" * 17)
+    got = [(q.text, q.problem) for q in batch_questions(stream)]
+    assert got == [
+        ("hack squat", None),
+        ("k" * 17, "question too long (41 bytes; the limit is 10,000 characters)"),
+        ("x" * 16, None),
+        ("y" * 17, "question too long (17 bytes; the limit is 10,000 characters)"),
+    ]
 
 
 def test_batch_text_mode_heads_each_answer_with_its_question() -> None:
