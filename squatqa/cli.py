@@ -179,7 +179,7 @@ def _ask_batch(engine: Engine, output: Output, limit: int, min_score: float, rel
     try:
         return _answer_lines(engine, output, limit, min_score, related)
     except KeyboardInterrupt:
-        say("interrupted")
+        # What was answered so far stays written; __main__ says "interrupted".
         return exitcodes.INTERRUPTED
 
 
