@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from squatqa import exitcodes
 from squatqa.questions import MAX_QUESTION_CHARS
 from tests.conftest import REPO, run_squatqa
@@ -216,3 +218,107 @@ def test_piped_ask_does_not_import_rich() -> None:
     imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.decode().splitlines()]
     assert "squatqa.cli" in imported
     assert not [name for name in imported if name.split(".")[0] == "rich"]
+
+
+# -- corpus text is data ------------------------------------------------------------
+
+HOSTILE_QUESTION = "Why do knees cave [bold red]inward[/] \x1b]8;;https://evil.example\x1b\\?"
+HOSTILE_ANSWER = (
+    "See [link=https://evil.example]this[/link] \x1b[2J\x1b[H and \x9b31m and :thumbs_up: "
+    "and \u202eright-to-left\u202c and \u2066isolate\u2069 and a bell\x07."
+)
+HOSTILE_ID = "knees\x1b[31m-red"
+HOSTILE_ENTRIES: list[dict[str, object]] = [
+    {
+        "id": HOSTILE_ID,
+        "question": HOSTILE_QUESTION,
+        "answer": HOSTILE_ANSWER,
+        "aliases": ["knees [blink]buckle[/blink] \x85"],
+        "tags": ["[red]knees[/red]\x1b[0m"],
+    },
+    {
+        "id": "other\u202e-id",
+        "question": "Why do hips [reverse]shift[/reverse]?",
+        "answer": "Because \x1b[8mhidden\x1b[0m.",
+        "tags": ["[red]knees[/red]\x1b[0m"],
+    },
+]
+HOSTILE = {"name": "Hostile \x1b[2J", "version": 1, "entries": HOSTILE_ENTRIES}
+# What must never reach a terminal from corpus text: C0 controls other than tab and
+# newline, C1 controls (UTF-8 encoded), and bidirectional overrides and isolates.
+UNSAFE = re.compile(
+    rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]"
+)
+# Literal text that would vanish if it were read as rich markup or emoji codes.
+LITERALS = [b"[bold red]inward[/]", b"[link=https://evil.example]this[/link]", b":thumbs_up:"]
+
+
+@pytest.fixture
+def hostile_corpus(tmp_path: Path) -> Path:
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(HOSTILE), encoding="utf-8")
+    return path
+
+
+def hostile_commands(path: Path) -> list[list[str]]:
+    corpus = ["--corpus", str(path)]
+    return [
+        ["ask", *corpus, "-n", "2", "--min-score", "0", "why do knees cave"],
+        ["list", *corpus],
+        ["show", *corpus, HOSTILE_ID],
+    ]
+
+
+def test_piped_text_output_shows_corpus_text_without_obeying_it(hostile_corpus: Path) -> None:
+    for args in hostile_commands(hostile_corpus):
+        result = run_squatqa(*args)
+        assert result.returncode == exitcodes.OK, (args, result.stderr)
+        assert UNSAFE.search(result.stdout) is None, (args, result.stdout)
+        assert b"knees\\x1b[31m-red" in result.stdout, args
+        assert LITERALS[0] in result.stdout, args
+    shown = run_squatqa(*hostile_commands(hostile_corpus)[2]).stdout
+    assert all(literal in shown for literal in LITERALS), shown
+    assert b"\\x1b[2J" in shown and b"\\x9b31m" in shown and b"\\u202eright" in shown
+
+
+def test_terminal_output_shows_corpus_text_without_obeying_it(hostile_corpus: Path) -> None:
+    for args in hostile_commands(hostile_corpus):
+        screen = run_in_terminal(*args)
+        # rich's own styling is SGR sequences; anything else came from the corpus.
+        plain = SGR.sub(b"", screen)
+        assert UNSAFE.search(plain) is None, (args, screen)
+        assert b"\\x1b[31m-red" in plain, args
+        # The question is a panel title, a table cell or a heading: never markup.
+        assert LITERALS[0] in plain, (args, plain)
+    screen = SGR.sub(b"", run_in_terminal(*hostile_commands(hostile_corpus)[2]))
+    assert all(literal in screen for literal in LITERALS), screen
+
+
+def test_error_lines_quote_corpus_text_safely(hostile_corpus: Path) -> None:
+    corpus = ["--corpus", str(hostile_corpus)]
+    unknown = run_squatqa("show", *corpus, "knees-red")
+    assert unknown.returncode == exitcodes.NO_MATCH
+    assert b"did you mean: knees\\x1b[31m-red" in unknown.stderr
+    declined = run_squatqa("ask", *corpus, "--min-score", "100", "why do knees cave")
+    assert declined.returncode == exitcodes.NO_MATCH
+    on_screen = run_in_terminal("show", *corpus, "knees-red", status=exitcodes.NO_MATCH)
+    broken = dict(HOSTILE, entries=[*HOSTILE_ENTRIES, {"id": HOSTILE_ID, "\x1b[2J": 1}])
+    hostile_corpus.write_text(json.dumps(broken), encoding="utf-8")
+    invalid = run_squatqa("validate", str(hostile_corpus))
+    assert invalid.returncode == exitcodes.USAGE
+    assert b'unknown field "\\x1b[2J"' in invalid.stderr
+    for stream in (unknown.stderr, declined.stderr, SGR.sub(b"", on_screen), invalid.stderr):
+        assert UNSAFE.search(stream) is None, stream
+
+
+def test_json_output_keeps_corpus_text_exact_and_escaped(hostile_corpus: Path) -> None:
+    corpus = ["--corpus", str(hostile_corpus)]
+    listed = run_squatqa("list", "--json", *corpus)
+    assert UNSAFE.search(listed.stdout) is None
+    assert json.loads(listed.stdout) == [
+        {"aliases": [], **entry} if "aliases" not in entry else entry for entry in HOSTILE_ENTRIES
+    ]
+    answered = run_squatqa("ask", "--json", "--min-score", "0", *corpus, "why do knees cave")
+    assert UNSAFE.search(answered.stdout) is None
+    match = json.loads(answered.stdout)["matches"][0]
+    assert (match["id"], match["answer"]) == (HOSTILE_ID, HOSTILE_ANSWER)
