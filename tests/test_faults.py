@@ -121,6 +121,28 @@ def test_unreadable_corpus_file(tmp_path: Path, command: str) -> None:
         assert_fails_cleanly(result, path, "permission denied")
 
 
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_read_only_corpus_in_a_read_only_directory_is_used_as_is(
+    tmp_path: Path, command: str
+) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path = folder / "corpus.json"
+    path.write_bytes(good_corpus_bytes())
+    path.chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        args, expected = COMMANDS[command]
+        result = run_squatqa(*args(path))
+        assert sorted(folder.iterdir()) == [path]
+        assert path.read_bytes() == good_corpus_bytes()
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == exitcodes.OK, result.stderr
+    assert expected in result.stdout
+    assert result.stderr == b""
+
+
 def assert_ask_answers() -> None:
     # Twice: a first run could write a cache that a second run reads.
     for _ in range(2):
