@@ -1,13 +1,16 @@
 """Entry point for `squatqa` and `python -m squatqa`.
 
-Interrupts and closed pipes are ordinary events for a command-line tool, not
-crashes: they end the run with a documented status and no traceback.
+Interrupts, closed pipes and odd standard streams are ordinary events for a
+command-line tool, not crashes: they end the run with a documented status and one
+`squatqa: ...` line at most, never a traceback.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
+from pathlib import Path
 
 from squatqa import exitcodes
 
@@ -15,29 +18,66 @@ from squatqa import exitcodes
 def main() -> None:
     from squatqa.render import OutputClosed
 
+    if sys.stdin is None:
+        # Started with stdin closed (`<&-`): read it as empty rather than crash.
+        sys.stdin = Path(os.devnull).open(encoding="utf-8")  # noqa: SIM115 - open for the run
+    if sys.stdout is None:
+        _quiet_stderr("squatqa: standard output is closed; nowhere to write results\n")
+        sys.exit(exitcodes.USAGE)
     try:
         from squatqa.cli import app
 
         app(prog_name="squatqa")
+        status: int | str | None = exitcodes.OK
+    except SystemExit as done:
+        status = done.code
     except KeyboardInterrupt:
-        _quiet_stderr("squatqa: interrupted\n")
-        sys.exit(exitcodes.INTERRUPTED)
+        status = exitcodes.INTERRUPTED
     except (OutputClosed, BrokenPipeError):
         _silence_stdout()
         sys.exit(exitcodes.OK)
+    except OSError as error:
+        status = _write_failed(error)
+    if status == exitcodes.INTERRUPTED:
+        _quiet_stderr("squatqa: interrupted\n")
+    sys.exit(_flush_stdout(status))
+
+
+def _flush_stdout(status: int | str | None) -> int | str | None:
+    """Flush now, so a full disk or a vanished reader is reported here, not at exit."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return exitcodes.OK
+    except OSError as error:
+        _silence_stdout()
+        return _write_failed(error)
+    return status
+
+
+def _write_failed(error: OSError) -> int:
+    if error.errno == errno.EPIPE:
+        _silence_stdout()
+        return exitcodes.OK
+    _quiet_stderr(f"squatqa: cannot write results: {error.strerror or error}\n")
+    return exitcodes.USAGE
 
 
 def _silence_stdout() -> None:
     """The reader went away; point stdout at /dev/null so the final flush cannot fail."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _quiet_stderr(message: str) -> None:
     try:
         sys.stderr.write(message)
         sys.stderr.flush()
-    except OSError:
+    except (OSError, AttributeError):  # stderr closed too: nothing left to tell
         pass
 
 

@@ -9,10 +9,10 @@ from typing import Annotated, NoReturn
 import typer
 
 from squatqa import exitcodes
-from squatqa.corpus import CORPUS_ENV_VAR, Corpus, CorpusError, load_corpus
+from squatqa.corpus import CORPUS_ENV_VAR, Corpus, CorpusError, Problem, load_corpus
 from squatqa.engine import DEFAULT_MIN_SCORE, RELATED_LIMIT, Engine
-from squatqa.questions import clean_question, decode_line
-from squatqa.render import Output
+from squatqa.questions import batch_questions, clean_question, has_words
+from squatqa.render import Output, safe_text
 
 PROBLEMS_SHOWN = 5
 
@@ -68,22 +68,32 @@ CorpusOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
+def say(message: str) -> None:
+    """A `squatqa: ...` line on stderr; corpus text in it is shown, never obeyed."""
+    typer.echo(f"squatqa: {safe_text(message)}", err=True)
+
+
 def fail(message: str, code: int = exitcodes.USAGE) -> NoReturn:
     """One line on stderr and a documented exit status: expected failures are not crashes."""
-    typer.echo(f"squatqa: {message}", err=True)
+    say(message)
     raise typer.Exit(code)
+
+
+def report_problems(source: str, problems: list[Problem]) -> None:
+    """`squatqa: error: PATH: where: what`, the one format every command uses for them."""
+    for problem in problems:
+        say(f"{problem.severity}: {source}: {problem}")
 
 
 def open_corpus(path: Path | None) -> Corpus:
     try:
         return load_corpus(path)
     except CorpusError as error:
-        for problem in error.problems[:PROBLEMS_SHOWN]:
-            typer.echo(f"squatqa: error: {error.source}: {problem}", err=True)
+        report_problems(error.source, error.problems[:PROBLEMS_SHOWN])
         hidden = len(error.problems) - PROBLEMS_SHOWN
         if hidden > 0:
-            typer.echo(f"squatqa: ... and {hidden} more problem(s)", err=True)
-        typer.echo(f"squatqa: run 'squatqa validate {error.source}' for details", err=True)
+            say(f"... and {hidden} more problem(s)")
+        say(f"run 'squatqa validate {error.source}' for details")
         raise typer.Exit(exitcodes.USAGE) from None
 
 
@@ -142,15 +152,22 @@ def ask(
         raise typer.Exit(_ask_batch(engine, output, limit, min_score, related))
     cleaned = clean_question(" ".join(words))
     if cleaned.problem:
-        fail(f'{cleaned.problem}; ask a question in words, e.g. squatqa ask "knees caving"')
+        advice = "a shorter question" if cleaned.text else "a question in words"
+        fail(f'{cleaned.problem}; ask {advice}, e.g. squatqa ask "knees caving"')
     if cleaned.warning:
-        typer.echo(f"squatqa: warning: {cleaned.warning}", err=True)
+        say(f"warning: {cleaned.warning}")
     answer = engine.ask(cleaned.text, limit, min_score, related)
     if answer.matches:
         output.answer(answer, show_related=not no_related)
         return
     if as_json:
         output.answer(answer, show_related=False)
+    if not has_words(cleaned.text):
+        fail(
+            f"no match: {cleaned.text!r} has no words to match; "
+            'ask in words, e.g. squatqa ask "knees caving"',
+            exitcodes.NO_MATCH,
+        )
     suggestions = "; ".join(f"{m.entry.question} [{m.entry.id}]" for m in answer.closest)
     hint = f"closest: {suggestions}; " if suggestions else ""
     hint += "see 'squatqa list' for every question"
@@ -162,7 +179,7 @@ def _ask_batch(engine: Engine, output: Output, limit: int, min_score: float, rel
     try:
         return _answer_lines(engine, output, limit, min_score, related)
     except KeyboardInterrupt:
-        typer.echo("squatqa: interrupted", err=True)
+        # What was answered so far stays written; __main__ says "interrupted".
         return exitcodes.INTERRUPTED
 
 
@@ -170,12 +187,11 @@ def _answer_lines(
     engine: Engine, output: Output, limit: int, min_score: float, related: int
 ) -> int:
     status = exitcodes.OK
-    for number, raw in enumerate(sys.stdin.buffer, start=1):
-        cleaned = clean_question(decode_line(raw))
+    for number, cleaned in enumerate(batch_questions(sys.stdin.buffer), start=1):
         if cleaned.warning:
-            typer.echo(f"squatqa: warning: line {number}: {cleaned.warning}", err=True)
+            say(f"warning: line {number}: {cleaned.warning}")
         if cleaned.problem:
-            typer.echo(f"squatqa: line {number}: {cleaned.problem}", err=True)
+            say(f"line {number}: {cleaned.problem}")
             status = exitcodes.USAGE
             if output.as_json:
                 output.json(
@@ -295,6 +311,8 @@ def validate(
 ) -> None:
     """Check a corpus file and report every problem with its location.
 
+    Problems go to stderr, one line each, in the same form as every other command
+    prints them: squatqa: error: PATH: WHERE: WHAT (or warning: for unknown fields).
     Exit status 0 when the file is valid (warnings allowed), 2 otherwise.
 
     Example:
@@ -303,12 +321,34 @@ def validate(
     """
     from squatqa.corpus import check_corpus_bytes, read_corpus_bytes
 
+    source = str(path)
     try:
-        corpus, problems = check_corpus_bytes(read_corpus_bytes(path), str(path))
+        corpus, problems = check_corpus_bytes(read_corpus_bytes(path), source)
     except CorpusError as error:
         corpus, problems = None, error.problems
-    for problem in problems:
-        typer.echo(f"{path}: {problem.severity}: {problem}")
+    report_problems(source, problems)
+    errors = sum(problem.severity == "error" for problem in problems)
+    warnings = len(problems) - errors
+    counts = f"{errors} error(s), {warnings} warning(s)"
     if corpus is None:
-        raise typer.Exit(exitcodes.USAGE)
-    typer.echo(f"{path}: valid, {len(corpus.entries)} entries")
+        fail(f"{source}: not a usable corpus ({counts})")
+    noted = f" ({warnings} warning(s))" if warnings else ""
+    Output(as_json=False).write(safe_text(f"{source}: valid, {len(corpus.entries)} entries{noted}"))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the corpus format, for editors and other checkers.
+
+    Example:
+
+      squatqa schema > corpus.schema.json
+    """
+    from squatqa.corpus import schema_path
+
+    path = schema_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        fail(f"cannot read the schema shipped with squatqa ({path}): {error.strerror or error}")
+    Output(as_json=True).write(text.rstrip("\n"))

@@ -7,6 +7,7 @@ commands can fail with the first few, naming the file.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 from dataclasses import dataclass, field
@@ -14,8 +15,16 @@ from pathlib import Path
 
 CORPUS_ENV_VAR = "SQUATQA_CORPUS"
 BUNDLED_CORPUS_NAME = "squat_faq.json"
+SCHEMA_NAME = "corpus.schema.json"
+# Far above any real FAQ; stops `--corpus /dev/zero` from eating all memory.
+MAX_CORPUS_BYTES = 64 * 1024 * 1024
+# A file in another encoding has bad bytes on every other line; the first few say enough.
+MAX_ENCODING_PROBLEMS = 10
 
 _TOP_LEVEL_FIELDS = {"name": str, "version": int, "entries": list}
+# Optional: "$schema" lets editors find the JSON Schema for the file (squatqa
+# ignores it); "synonyms" is the corpus's own vocabulary, checked on its own.
+_OPTIONAL_TOP_LEVEL_FIELDS = {"$schema": str}
 _SYNONYMS_FIELD = "synonyms"
 _REQUIRED_TEXT_FIELDS = ("id", "question", "answer")
 _OPTIONAL_LIST_FIELDS = ("aliases", "tags")
@@ -87,11 +96,20 @@ class CorpusError(Exception):
 
 def bundled_corpus_path() -> Path:
     """The corpus shipped with the package (wheel) or beside it (source checkout)."""
+    return _data_path(BUNDLED_CORPUS_NAME)
+
+
+def schema_path() -> Path:
+    """The JSON Schema of the corpus format, shipped beside the bundled corpus."""
+    return _data_path(SCHEMA_NAME)
+
+
+def _data_path(name: str) -> Path:
     here = Path(__file__).resolve().parent
-    installed = here / "data" / BUNDLED_CORPUS_NAME
+    installed = here / "data" / name
     if installed.is_file():
         return installed
-    return here.parent / "data" / BUNDLED_CORPUS_NAME
+    return here.parent / "data" / name
 
 
 def resolve_corpus_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -105,8 +123,10 @@ def resolve_corpus_path(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 def read_corpus_bytes(path: Path) -> bytes:
+    """The file's bytes, or a CorpusError that says in words why it cannot be read."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(MAX_CORPUS_BYTES + 1)
     except FileNotFoundError:
         raise CorpusError(str(path), [Problem("", "no such file")]) from None
     except IsADirectoryError:
@@ -116,6 +136,10 @@ def read_corpus_bytes(path: Path) -> bytes:
     except OSError as error:
         reason = error.strerror or str(error)
         raise CorpusError(str(path), [Problem("", f"cannot read file: {reason}")]) from None
+    if len(raw) > MAX_CORPUS_BYTES:
+        limit = f"{MAX_CORPUS_BYTES // (1024 * 1024)} MiB"
+        raise CorpusError(str(path), [Problem("", f"file too large (the limit is {limit})")])
+    return raw
 
 
 def load_corpus(path: str | os.PathLike[str] | None = None) -> Corpus:
@@ -133,22 +157,73 @@ def decode_corpus(raw: bytes, source: str) -> Corpus:
 
 def check_corpus_bytes(raw: bytes, source: str) -> tuple[Corpus | None, list[Problem]]:
     """Decode and validate; returns the corpus (None if any error) and all problems."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line, column = _line_column(raw, error.start)
-        where = f"line {line}, column {column}"
-        return None, [Problem(where, f"not valid UTF-8 (byte 0x{raw[error.start]:02x})")]
+    for bom, encoding in _OTHER_ENCODINGS:
+        if raw.startswith(bom):
+            message = f"file is {encoding} (it starts with a byte-order mark); save it as UTF-8"
+            return None, [Problem("line 1, column 1", message)]
+    text, problems = _decode_utf8(raw)
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
-        return None, [Problem(where, f"not valid JSON: {error.msg}")]
+        return None, [*problems, Problem(where, f"not valid JSON: {error.msg}")]
     except RecursionError:
-        return None, [Problem("", "not valid JSON: nested too deeply")]
-    return check_corpus_data(data, source)
+        return None, [*problems, Problem("", "not valid JSON: nested too deeply")]
+    corpus, more = check_corpus_data(data, source)
+    return (None if problems else corpus), [*problems, *more]
+
+
+# Checked before UTF-8: these files decode as mojibake rather than failing cleanly.
+_OTHER_ENCODINGS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def _decode_utf8(raw: bytes) -> tuple[str, list[Problem]]:
+    """Text with bad bytes replaced, and a located problem for each of the first few."""
+    parts: list[str] = []
+    problems: list[Problem] = []
+    start = 0
+    while True:
+        try:
+            parts.append(raw[start:].decode("utf-8"))
+            break
+        except UnicodeDecodeError as error:
+            bad = start + error.start
+            if len(problems) == MAX_ENCODING_PROBLEMS:
+                parts.append(raw[start:].decode("utf-8", "replace"))
+                problems.append(
+                    Problem("", "more bytes that are not UTF-8 follow; is the file saved as UTF-8?")
+                )
+                break
+            line, column = _line_column(raw, bad)
+            message = f"not valid UTF-8 (byte 0x{raw[bad]:02x})"
+            problems.append(Problem(f"line {line}, column {column}", message))
+            parts.append(raw[start:bad].decode("utf-8"))
+            parts.append("\ufffd")
+            start += error.end
+    return "".join(parts), problems
+
+
+class _LongInteger:
+    """A JSON integer with more digits than int() reads; kept so validation can place it."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _parse_int(literal: str) -> int | _LongInteger:
+    try:
+        return int(literal)
+    except ValueError:  # Python refuses to convert very long digit strings
+        return _LongInteger(len(literal.lstrip("-")))
 
 
 def parse_corpus(data: object, source: str = "<memory>") -> Corpus:
@@ -168,6 +243,9 @@ def check_corpus_data(data: object, source: str) -> tuple[Corpus | None, list[Pr
     for key, expected in _TOP_LEVEL_FIELDS.items():
         if key not in data:
             problems.append(Problem("top level", f'missing field "{key}"'))
+        elif isinstance(data[key], _LongInteger):
+            digits = data[key].digits
+            problems.append(Problem(f'field "{key}"', f"integer too long ({digits:,} digits)"))
         elif not _is_type(data[key], expected):
             problems.append(
                 Problem(
@@ -175,13 +253,22 @@ def check_corpus_data(data: object, source: str) -> tuple[Corpus | None, list[Pr
                     f"expected {_type_name(expected)}, found {_json_type(data[key])}",
                 )
             )
+    for key, expected in _OPTIONAL_TOP_LEVEL_FIELDS.items():
+        if key in data and not _is_type(data[key], expected):
+            found = _json_type(data[key])
+            problems.append(
+                Problem(f'field "{key}"', f"expected {_type_name(expected)}, found {found}")
+            )
     synonyms = _check_synonyms(data.get(_SYNONYMS_FIELD, {}), problems)
+    known_keys = {*_TOP_LEVEL_FIELDS, *_OPTIONAL_TOP_LEVEL_FIELDS, _SYNONYMS_FIELD}
     for key in data:
-        if key not in _TOP_LEVEL_FIELDS and key != _SYNONYMS_FIELD:
+        if key not in known_keys:
             problems.append(Problem("top level", f'unknown field "{key}" (ignored)', "warning"))
     name = data.get("name")
     if isinstance(name, str) and not name.strip():
         problems.append(Problem('field "name"', "must not be empty"))
+    elif isinstance(name, str) and (bad := _lone_surrogate(name)):
+        problems.append(Problem('field "name"', bad))
 
     raw_entries = data.get("entries")
     entries: list[Entry] = []
@@ -191,18 +278,20 @@ def check_corpus_data(data: object, source: str) -> tuple[Corpus | None, list[Pr
         seen: dict[str, int] = {}
         for index, raw_entry in enumerate(raw_entries):
             entry = _check_entry(index, raw_entry, problems)
-            if entry is None:
-                continue
-            if entry.id in seen:
+            # An entry with other problems still claims its id, so one run finds both.
+            entry_id = _claimed_id(raw_entry)
+            if entry_id is not None and entry_id in seen:
                 problems.append(
                     Problem(
-                        _entry_where(index, entry.id),
-                        f"duplicate id (first used by entry {seen[entry.id]})",
+                        _entry_where(index, entry_id),
+                        f"duplicate id (first used by entry {seen[entry_id]})",
                     )
                 )
                 continue
-            seen[entry.id] = index
-            entries.append(entry)
+            if entry_id is not None:
+                seen[entry_id] = index
+            if entry is not None:
+                entries.append(entry)
 
     if any(p.severity == "error" for p in problems):
         return None, problems
@@ -254,6 +343,9 @@ def _check_entry(index: int, raw: object, problems: list[Problem]) -> Entry | No
         elif not value.strip():
             problems.append(Problem(where, f'field "{key}" must not be empty'))
             ok = False
+        elif bad := _lone_surrogate(value):
+            problems.append(Problem(where, f'field "{key}": {bad}'))
+            ok = False
         else:
             texts[key] = value
     lists: dict[str, tuple[str, ...]] = {}
@@ -262,8 +354,12 @@ def _check_entry(index: int, raw: object, problems: list[Problem]) -> Entry | No
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             problems.append(Problem(where, f'field "{key}": expected a list of strings'))
             ok = False
-        else:
-            lists[key] = tuple(item for item in value if item.strip())
+            continue
+        for number, item in enumerate(value):
+            if bad := _lone_surrogate(item):
+                problems.append(Problem(where, f'field "{key}", item {number}: {bad}'))
+                ok = False
+        lists[key] = tuple(item for item in value if item.strip())
     for key in raw:
         if key not in _REQUIRED_TEXT_FIELDS and key not in _OPTIONAL_LIST_FIELDS:
             problems.append(Problem(where, f'unknown field "{key}" (ignored)', "warning"))
@@ -278,13 +374,35 @@ def _check_entry(index: int, raw: object, problems: list[Problem]) -> Entry | No
     )
 
 
+def _claimed_id(raw: object) -> str | None:
+    """The id an entry asks for, as the loader would store it, even if the entry is unusable."""
+    entry_id = raw.get("id") if isinstance(raw, dict) else None
+    return (entry_id.strip() or None) if isinstance(entry_id, str) else None
+
+
 def _entry_where(index: int, entry_id: str | None) -> str:
     return f'entry {index} ("{entry_id}")' if entry_id else f"entry {index}"
 
 
+def _lone_surrogate(text: str) -> str | None:
+    """Why a string from JSON cannot be shown, if it holds an unpaired surrogate escape.
+
+    JSON may write half of a UTF-16 pair (\\ud800) alone; Python decodes it to a
+    code point that no output encoding accepts, so the text could never be printed.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        code = ord(text[error.start])
+        return f"\\u{code:04x} is half of a UTF-16 surrogate pair, not a character"
+    return None
+
+
 def _line_column(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters, as JSON errors count) of a byte offset."""
     line_start = raw.rfind(b"\n", 0, offset) + 1
-    return raw.count(b"\n", 0, offset) + 1, offset - line_start + 1
+    column = len(raw[line_start:offset].decode("utf-8", "replace")) + 1
+    return raw.count(b"\n", 0, offset) + 1, column
 
 
 def _is_type(value: object, expected: type) -> bool:
@@ -302,7 +420,7 @@ def _json_type(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, _LongInteger)):
         return "a number"
     if isinstance(value, str):
         return "a string"

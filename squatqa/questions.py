@@ -1,10 +1,18 @@
-"""Check and clean what users type before it reaches the engine."""
+"""Check and clean what users type before it reaches the engine.
+
+Questions over MAX_QUESTION_CHARS (after whitespace is collapsed) are refused at
+once, so a pasted page or a runaway script gets a quick, clear answer; in batch mode
+a line over MAX_LINE_BYTES is refused without ever being held in memory whole.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 MAX_QUESTION_CHARS = 10_000
+MAX_LINE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +43,38 @@ def clean_question(raw: str) -> Question:
             f"the limit is {MAX_QUESTION_CHARS:,})",
         )
     return Question(text, warning=warning)
+
+
+def has_words(text: str) -> bool:
+    """False for text with no letter or digit (e.g. "???"), which nothing can match."""
+    return any(character.isalnum() for character in text)
+
+
+def batch_questions(stream: BinaryIO) -> Iterator[Question]:
+    """One Question per input line, in order: no line is dropped, however long or odd."""
+    while True:
+        line = stream.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        question = clean_question(decode_line(line))
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            size = len(line) + _skip_line(stream)
+            question = Question(
+                question.text[:80],
+                problem=f"question too long ({size:,} bytes; "
+                f"the limit is {MAX_QUESTION_CHARS:,} characters)",
+            )
+        yield question
+
+
+def _skip_line(stream: BinaryIO) -> int:
+    """Read past the rest of an overlong line in pieces; returns how many bytes it had."""
+    skipped = 0
+    while True:
+        piece = stream.readline(MAX_LINE_BYTES)
+        skipped += len(piece)
+        if not piece or piece.endswith(b"\n"):
+            return skipped
 
 
 def decode_line(raw: bytes) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -9,9 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from squatqa import __version__, exitcodes
+from squatqa import __version__, exitcodes, questions
 from squatqa.cli import app
 from squatqa.corpus import Corpus
+from squatqa.questions import MAX_LINE_BYTES, batch_questions
+from tests.conftest import REPO, small_corpus_data
 
 runner = CliRunner()
 
@@ -97,6 +100,26 @@ def test_too_long_question_is_a_usage_error() -> None:
     assert "too long" in err
 
 
+def test_whitespace_does_not_count_towards_the_length_limit() -> None:
+    code, out, _ = invoke("ask", "--json", " " * 50_000 + "hack squat" + "\t" * 50_000)
+    assert code == exitcodes.OK
+    assert json.loads(out)["query"] == "hack squat"
+
+
+@pytest.mark.parametrize("question", ["???", "...!", "🏋️ 💪", "-- --"])
+def test_a_question_without_words_says_so(question: str) -> None:
+    code, out, err = invoke("ask", "--", question)
+    assert code == exitcodes.NO_MATCH
+    assert out == ""
+    assert (
+        err == f"squatqa: no match: {question!r} has no words to match; "
+        'ask in words, e.g. squatqa ask "knees caving"\n'
+    )
+    code, out, _ = invoke("ask", "--json", "--min-score", "0", "--", question)
+    assert code == exitcodes.NO_MATCH
+    assert json.loads(out)["matches"] == []
+
+
 @pytest.mark.parametrize(
     "options",
     [
@@ -140,6 +163,49 @@ def test_batch_blank_and_undecodable_lines_still_get_result_lines() -> None:
     assert results[3]["matches"][0]["id"] == "what-is-hack-squat"
     assert "line 4" in err and "UTF-8" in err
     assert code == exitcodes.USAGE
+
+
+def test_batch_nul_bytes_are_read_as_spaces_with_a_warning() -> None:
+    code, out, err = invoke("ask", "--json", "-", input=b"hack\x00squat\n\x00\n")
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert first["query"] == "hack squat"
+    assert first["matches"][0]["id"] == "what-is-hack-squat"
+    assert second["error"] == "empty question"
+    assert "line 1: question contains NUL bytes" in err
+    assert code == exitcodes.USAGE
+
+
+def test_batch_overlong_lines_get_a_result_line_and_the_rest_is_answered() -> None:
+    long_line = b"knee valgus " * 9_000  # 108,000 bytes
+    huge_line = b"k" * (MAX_LINE_BYTES + 10)
+    raw = b"\n".join([b"hack squat", long_line, huge_line, b"knee valgus"])  # no final newline
+    code, out, err = invoke("ask", "--json", "-", input=raw)
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["matches"][0]["id"] if r["matches"] else None for r in results] == [
+        "what-is-hack-squat",
+        None,
+        None,
+        "what-is-knee-valgus",
+    ]
+    assert results[1]["error"] == "question too long (107,999 characters; the limit is 10,000)"
+    assert results[2]["error"] == (
+        f"question too long ({MAX_LINE_BYTES + 11:,} bytes; the limit is 10,000 characters)"
+    )
+    assert results[2]["query"] == "k" * 80
+    assert "line 2: question too long" in err and "line 3: question too long" in err
+    assert code == exitcodes.USAGE
+
+
+def test_batch_reads_an_overlong_line_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(questions, "MAX_LINE_BYTES", 16)
+    stream = io.BytesIO(b"hack squat\n" + b"k" * 40 + b"\n" + b"x" * 16 + b"\n" + b"y" * 17)
+    got = [(q.text, q.problem) for q in batch_questions(stream)]
+    assert got == [
+        ("hack squat", None),
+        ("k" * 17, "question too long (41 bytes; the limit is 10,000 characters)"),
+        ("x" * 16, None),
+        ("y" * 17, "question too long (17 bytes; the limit is 10,000 characters)"),
+    ]
 
 
 def test_batch_text_mode_heads_each_answer_with_its_question() -> None:
@@ -217,7 +283,7 @@ def test_corpus_from_environment(
     [
         (b"{not json", "not valid JSON"),
         (b'{"name": "x", "version": 1, "entries": []}', "at least one entry"),
-        (b"\xff\xfe", "not valid UTF-8"),
+        (b"\xc3(", "not valid UTF-8"),
     ],
 )
 @pytest.mark.parametrize("command", [["list"], ["show", "x"], ["ask", "knees"]])
@@ -238,21 +304,66 @@ def test_missing_corpus_file_fails_cleanly(tmp_path: Path) -> None:
     assert "no such file" in err
 
 
-def test_validate_reports_every_problem(write_corpus: Callable[..., Path]) -> None:
+def test_validate_reports_every_problem_on_stderr(write_corpus: Callable[..., Path]) -> None:
     data = {
         "name": "x",
         "version": 1,
         "entries": [
             {"id": "a", "question": "", "answer": "A"},
-            {"id": "a", "question": "Q", "answer": "A"},
+            {"id": "a", "question": "Q", "answer": "A", "colour": "red"},
         ],
     }
-    code, out, _ = invoke("validate", str(write_corpus(data)))
+    path = write_corpus(data)
+    code, out, err = invoke("validate", str(path))
     assert code == exitcodes.USAGE
-    assert 'entry 0 ("a"): field "question" must not be empty' in out
+    assert out == ""
+    assert err.splitlines() == [
+        f'squatqa: error: {path}: entry 0 ("a"): field "question" must not be empty',
+        f'squatqa: warning: {path}: entry 1 ("a"): unknown field "colour" (ignored)',
+        # Entry 0 is unusable but still claims its id.
+        f'squatqa: error: {path}: entry 1 ("a"): duplicate id (first used by entry 0)',
+        f"squatqa: {path}: not a usable corpus (2 error(s), 1 warning(s))",
+    ]
+
+
+def test_validate_lists_problems_in_the_form_other_commands_print_them(
+    write_corpus: Callable[..., Path],
+) -> None:
+    data = small_corpus_data()
+    data["entries"] = [data["entries"][0]] * 7  # type: ignore[index]
+    path = write_corpus(data)
+    _, _, validated = invoke("validate", str(path))
+    code, out, listed = invoke("list", "--corpus", str(path))
+    assert code == exitcodes.USAGE and out == ""
+    errors = [line for line in validated.splitlines() if line.startswith("squatqa: error: ")]
+    assert len(errors) == 6
+    # list shows the first five of the same lines, then says what it left out.
+    assert listed.splitlines() == [
+        *errors[:5],
+        "squatqa: ... and 1 more problem(s)",
+        f"squatqa: run 'squatqa validate {path}' for details",
+    ]
 
 
 def test_validate_accepts_the_bundled_format(write_corpus: Callable[..., Path]) -> None:
-    code, out, _ = invoke("validate", str(write_corpus()))
+    code, out, err = invoke("validate", str(write_corpus()))
     assert code == 0
-    assert "valid, 2 entries" in out
+    assert out.strip().endswith("valid, 2 entries")
+    assert err == ""
+
+
+def test_validate_counts_warnings_but_still_accepts(write_corpus: Callable[..., Path]) -> None:
+    data = small_corpus_data()
+    data["homepage"] = "https://example.org"
+    path = write_corpus(data)
+    code, out, err = invoke("validate", str(path))
+    assert code == 0
+    assert out == f"{path}: valid, 2 entries (1 warning(s))\n"
+    assert err == f'squatqa: warning: {path}: top level: unknown field "homepage" (ignored)\n'
+
+
+def test_schema_prints_the_shipped_schema() -> None:
+    code, out, _ = invoke("schema")
+    assert code == 0
+    assert out == (REPO / "data" / "corpus.schema.json").read_text(encoding="utf-8")
+    assert json.loads(out)["title"] == "squatqa corpus"

@@ -1,18 +1,23 @@
 from __future__ import annotations
 
+import errno
 import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
+from squatqa import corpus as corpus_module
 from squatqa.corpus import (
+    MAX_ENCODING_PROBLEMS,
     Corpus,
     CorpusError,
     check_corpus_bytes,
     load_corpus,
     parse_corpus,
+    read_corpus_bytes,
 )
 from tests.conftest import DATA, small_corpus_data
 
@@ -57,6 +62,38 @@ def test_missing_file_and_directory_are_corpus_errors(tmp_path: Path) -> None:
         load_corpus(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (PermissionError(errno.EACCES, "Permission denied"), "x.json: permission denied"),
+        (OSError(errno.EIO, "Input/output error"), "x.json: cannot read file: Input/output error"),
+    ],
+)
+def test_read_errors_are_corpus_errors(
+    monkeypatch: pytest.MonkeyPatch, error: OSError, message: str
+) -> None:
+    # Root reads files whatever their mode, so the failures are made here instead.
+    def refuse(*args: object, **kwargs: object) -> NoReturn:
+        raise error
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(CorpusError) as caught:
+        read_corpus_bytes(Path("x.json"))
+    assert str(caught.value) == message
+
+
+def test_a_file_over_the_size_limit_is_refused_without_reading_it_all(
+    write_corpus: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_corpus()
+    size = path.stat().st_size
+    monkeypatch.setattr(corpus_module, "MAX_CORPUS_BYTES", size)
+    assert read_corpus_bytes(path) == path.read_bytes()
+    monkeypatch.setattr(corpus_module, "MAX_CORPUS_BYTES", size - 1)
+    with pytest.raises(CorpusError, match="file too large"):
+        read_corpus_bytes(path)
+
+
 def problems_of(raw: bytes) -> list[str]:
     _corpus, problems = check_corpus_bytes(raw, "x.json")
     return [f"{p.severity}: {p}" for p in problems]
@@ -68,10 +105,92 @@ def test_json_syntax_error_has_line_and_column() -> None:
     assert "not valid JSON" in problem
 
 
-def test_invalid_utf8_has_line_and_column() -> None:
-    (problem,) = problems_of(b'{"name": "x",\n "version": 1, "entries": ["\xff"]}')
-    assert "line 2, column 29" in problem
-    assert "UTF-8" in problem
+def test_invalid_utf8_has_line_and_column_and_checking_goes_on() -> None:
+    problems = problems_of(b'{"name": "x",\n "version": 1, "entries": ["\xff"]}')
+    assert problems == [
+        "error: line 2, column 29: not valid UTF-8 (byte 0xff)",
+        # The rest of the file is still checked, with the bad byte read as U+FFFD.
+        "error: entry 0: expected a JSON object, found a string",
+    ]
+
+
+def test_utf8_column_counts_characters_like_json_errors() -> None:
+    before = '{"name": "Übung é", "version": 1, "entries": "'
+    assert len(before.encode()) == len(before) + 2
+    problems = problems_of(before.encode() + b'\xe9"}')
+    assert problems[0] == f"error: line 1, column {len(before) + 1}: not valid UTF-8 (byte 0xe9)"
+
+
+def test_a_latin1_file_lists_the_first_bad_bytes_then_stops_counting() -> None:
+    entries = [{"id": f"e{i}", "question": "Qué?", "answer": "Sí."} for i in range(20)]
+    data = {"name": "Fútbol", "version": 1, "entries": entries}
+    problems = problems_of(json.dumps(data, ensure_ascii=False).encode("latin-1"))
+    located = [p for p in problems if re.match(r"error: line 1, column \d+: not valid UTF-8", p)]
+    assert len(located) == MAX_ENCODING_PROBLEMS
+    assert problems == [
+        *located,
+        "error: more bytes that are not UTF-8 follow; is the file saved as UTF-8?",
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_utf16_and_utf32_files_are_named_as_such(encoding: str) -> None:
+    problems = problems_of(json.dumps(small_corpus_data()).encode(encoding))
+    name = encoding.upper()
+    assert problems == [
+        f"error: line 1, column 1: file is {name} (it starts with a byte-order mark); "
+        "save it as UTF-8"
+    ]
+
+
+def test_an_integer_too_long_for_python_is_reported_where_it_is() -> None:
+    data = small_corpus_data()
+    raw = json.dumps(data).replace('"version": 1', '"version": -' + "7" * 5000).encode()
+    assert problems_of(raw) == ['error: field "version": integer too long (5,000 digits)']
+
+
+def test_an_integer_too_long_in_an_ignored_field_does_no_harm() -> None:
+    raw = json.dumps(small_corpus_data())[:-1] + ', "serial": ' + "7" * 5000 + "}"
+    corpus, problems = check_corpus_bytes(raw.encode(), "x.json")
+    assert corpus is not None
+    assert [str(p) for p in problems] == ['top level: unknown field "serial" (ignored)']
+
+
+@pytest.mark.parametrize(
+    ("field", "escaped", "message"),
+    [
+        ("answer", r"chest \ud800 up", 'field "answer": \\ud800 is half'),
+        ("id", r"\udfff", 'field "id": \\udfff is half'),
+        ("aliases", r'["fine", "\udc00"]', 'field "aliases", item 1: \\udc00 is half'),
+    ],
+)
+def test_unpaired_surrogate_escapes_are_errors(field: str, escaped: str, message: str) -> None:
+    value = escaped if escaped.startswith("[") else f'"{escaped}"'
+    raw = (
+        '{"name": "x", "version": 1, "entries": [{"id": "a", "question": "q", '
+        f'"answer": "a", "{field}": {value}}}]}}'
+    )
+    problems = problems_of(raw.encode())
+    assert len(problems) == 1, problems
+    assert message in problems[0]
+    assert problems[0].startswith("error: entry 0")
+
+
+def test_paired_surrogate_escapes_are_one_character() -> None:
+    raw = json.dumps(small_corpus_data()).replace("the hole.", "the hole \\ud83d\\ude00")
+    corpus, problems = check_corpus_bytes(raw.encode(), "x.json")
+    assert corpus is not None and problems == []
+    assert corpus.entries[0].answer.endswith("the hole \U0001f600")
+
+
+def test_a_schema_link_is_known_and_must_be_a_string() -> None:
+    data = small_corpus_data()
+    data["$schema"] = "./corpus.schema.json"
+    assert problems_of(json.dumps(data).encode()) == []
+    data["$schema"] = 1
+    assert problems_of(json.dumps(data).encode()) == [
+        'error: field "$schema": expected a string, found a number'
+    ]
 
 
 def test_every_schema_problem_is_reported_with_its_entry() -> None:
@@ -100,6 +219,21 @@ def test_every_schema_problem_is_reported_with_its_entry() -> None:
         "error: entry 4: expected a JSON object, found a string",
     ]
     assert problems == expected
+
+
+def test_an_unusable_entry_still_claims_its_id() -> None:
+    data = {
+        "name": "x",
+        "version": 1,
+        "entries": [
+            {"id": " a ", "question": "Q?"},
+            {"id": "a", "question": "Q?", "answer": "A."},
+        ],
+    }
+    assert problems_of(json.dumps(data).encode()) == [
+        'error: entry 0 (" a "): missing field "answer"',
+        'error: entry 1 ("a"): duplicate id (first used by entry 0)',
+    ]
 
 
 @pytest.mark.parametrize(

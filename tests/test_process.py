@@ -12,7 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from squatqa import exitcodes
+from squatqa.questions import MAX_QUESTION_CHARS
 from tests.conftest import REPO, run_squatqa
 
 ANSI_ESCAPE = b"\x1b["
@@ -100,14 +103,15 @@ def test_ctrl_c_in_batch_mode_exits_130_without_traceback() -> None:
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == exitcodes.INTERRUPTED
     assert process.stderr is not None
-    err = process.stderr.read()
-    assert b"Traceback" not in err
-    assert b"interrupted" in err
+    assert process.stderr.read() == b"squatqa: interrupted\n"
     process.stdin.close()
 
 
-def run_in_terminal(*args: str, env: dict[str, str] | None = None) -> bytes:
-    """Run squatqa with a pseudo-terminal as stdout and return what the terminal got."""
+def run_in_terminal(*args: str, env: dict[str, str] | None = None, status: int = 0) -> bytes:
+    """Run squatqa with a pseudo-terminal as stdout and stderr; return what the terminal got.
+
+    The terminal turns each newline into CR LF; they are turned back here.
+    """
     leader, follower = pty.openpty()
     full_env = {**os.environ, "PYTHONPATH": str(REPO), "TERM": "xterm-256color", "COLUMNS": "100"}
     full_env.pop("NO_COLOR", None)
@@ -133,8 +137,8 @@ def run_in_terminal(*args: str, env: dict[str, str] | None = None) -> bytes:
             break
         chunks.append(chunk)
     os.close(leader)
-    assert process.wait(timeout=30) == 0
-    return b"".join(chunks)
+    assert process.wait(timeout=30) == status
+    return b"".join(chunks).replace(b"\r\n", b"\n")
 
 
 def test_terminal_output_is_rich_and_coloured() -> None:
@@ -155,3 +159,166 @@ def test_python_dash_m_matches_the_console_script_entry() -> None:
     result = run_squatqa("--version")
     assert result.returncode == 0
     assert result.stdout.startswith(b"squatqa ")
+
+
+def run_with_shell_redirect(
+    redirect: str, *args: str, input: bytes = b""
+) -> subprocess.CompletedProcess[bytes]:
+    """Run squatqa with one of its standard streams redirected by the shell, e.g. `>&-`."""
+    script = f'exec "$0" -m squatqa "$@" {redirect}'
+    return subprocess.run(
+        ["sh", "-c", script, sys.executable, *args],
+        input=input,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=60,
+    )
+
+
+def test_closed_stdin_reads_as_no_questions() -> None:
+    result = run_with_shell_redirect("<&-", "ask", "--json")
+    assert (result.returncode, result.stdout, result.stderr) == (exitcodes.OK, b"", b"")
+
+
+def test_closed_stdout_is_one_error_line() -> None:
+    result = run_with_shell_redirect(">&-", "list")
+    assert result.returncode == exitcodes.USAGE
+    assert result.stderr == b"squatqa: standard output is closed; nowhere to write results\n"
+
+
+def test_closed_stderr_still_gives_the_exit_status(tmp_path: Path) -> None:
+    result = run_with_shell_redirect("2>&-", "list", "--corpus", str(tmp_path / "nope.json"))
+    assert result.returncode == exitcodes.USAGE
+    assert result.stdout == b""
+
+
+def test_a_full_disk_is_one_error_line() -> None:
+    assert Path("/dev/full").is_char_device()
+    for args in (["list"], ["ask", "--json", "-"]):
+        result = run_with_shell_redirect(">/dev/full", *args, input=b"hack squat\n")
+        assert result.returncode == exitcodes.USAGE, args
+        assert result.stderr == b"squatqa: cannot write results: No space left on device\n"
+
+
+def test_a_100_kb_question_is_declined_with_a_reason() -> None:
+    question = "knee valgus " * 8_500  # 102,000 characters
+    result = run_squatqa("ask", question)
+    assert result.returncode == exitcodes.USAGE
+    assert result.stdout == b""
+    reason = f"question too long ({len(question.strip()):,} characters; "
+    assert result.stderr.decode().startswith(f"squatqa: {reason}the limit is ")
+    # Just under the limit the same words are answered.
+    fits = " ".join(question[:MAX_QUESTION_CHARS].split()[:-1])
+    assert run_squatqa("ask", "--json", fits).returncode in (exitcodes.OK, exitcodes.NO_MATCH)
+
+
+def test_piped_ask_does_not_import_rich() -> None:
+    result = run_squatqa("ask", "why do my knees cave", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert result.returncode == exitcodes.OK
+    imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.decode().splitlines()]
+    assert "squatqa.cli" in imported
+    assert not [name for name in imported if name.split(".")[0] == "rich"]
+
+
+# -- corpus text is data ------------------------------------------------------------
+
+HOSTILE_QUESTION = "Why do knees cave [bold red]inward[/] \x1b]8;;https://evil.example\x1b\\?"
+HOSTILE_ANSWER = (
+    "See [link=https://evil.example]this[/link] \x1b[2J\x1b[H and \x9b31m and :thumbs_up: "
+    "and \u202eright-to-left\u202c and \u2066isolate\u2069 and a bell\x07."
+)
+HOSTILE_ID = "knees\x1b[31m-red"
+HOSTILE_ENTRIES: list[dict[str, object]] = [
+    {
+        "id": HOSTILE_ID,
+        "question": HOSTILE_QUESTION,
+        "answer": HOSTILE_ANSWER,
+        "aliases": ["knees [blink]buckle[/blink] \x85"],
+        "tags": ["[red]knees[/red]\x1b[0m"],
+    },
+    {
+        "id": "other\u202e-id",
+        "question": "Why do hips [reverse]shift[/reverse]?",
+        "answer": "Because \x1b[8mhidden\x1b[0m.",
+        "tags": ["[red]knees[/red]\x1b[0m"],
+    },
+]
+HOSTILE = {"name": "Hostile \x1b[2J", "version": 1, "entries": HOSTILE_ENTRIES}
+# What must never reach a terminal from corpus text: C0 controls other than tab and
+# newline, C1 controls (UTF-8 encoded), and bidirectional overrides and isolates.
+UNSAFE = re.compile(
+    rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]"
+)
+# Literal text that would vanish if it were read as rich markup or emoji codes.
+LITERALS = [b"[bold red]inward[/]", b"[link=https://evil.example]this[/link]", b":thumbs_up:"]
+
+
+@pytest.fixture
+def hostile_corpus(tmp_path: Path) -> Path:
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(HOSTILE), encoding="utf-8")
+    return path
+
+
+def hostile_commands(path: Path) -> list[list[str]]:
+    corpus = ["--corpus", str(path)]
+    return [
+        ["ask", *corpus, "-n", "2", "--min-score", "0", "why do knees cave"],
+        ["list", *corpus],
+        ["show", *corpus, HOSTILE_ID],
+    ]
+
+
+def test_piped_text_output_shows_corpus_text_without_obeying_it(hostile_corpus: Path) -> None:
+    for args in hostile_commands(hostile_corpus):
+        result = run_squatqa(*args)
+        assert result.returncode == exitcodes.OK, (args, result.stderr)
+        assert UNSAFE.search(result.stdout) is None, (args, result.stdout)
+        assert b"knees\\x1b[31m-red" in result.stdout, args
+        assert LITERALS[0] in result.stdout, args
+    shown = run_squatqa(*hostile_commands(hostile_corpus)[2]).stdout
+    assert all(literal in shown for literal in LITERALS), shown
+    assert b"\\x1b[2J" in shown and b"\\x9b31m" in shown and b"\\u202eright" in shown
+
+
+def test_terminal_output_shows_corpus_text_without_obeying_it(hostile_corpus: Path) -> None:
+    for args in hostile_commands(hostile_corpus):
+        screen = run_in_terminal(*args)
+        # rich's own styling is SGR sequences; anything else came from the corpus.
+        plain = SGR.sub(b"", screen)
+        assert UNSAFE.search(plain) is None, (args, screen)
+        assert b"\\x1b[31m-red" in plain, args
+        # The question is a panel title, a table cell or a heading: never markup.
+        assert LITERALS[0] in plain, (args, plain)
+    screen = SGR.sub(b"", run_in_terminal(*hostile_commands(hostile_corpus)[2]))
+    assert all(literal in screen for literal in LITERALS), screen
+
+
+def test_error_lines_quote_corpus_text_safely(hostile_corpus: Path) -> None:
+    corpus = ["--corpus", str(hostile_corpus)]
+    unknown = run_squatqa("show", *corpus, "knees-red")
+    assert unknown.returncode == exitcodes.NO_MATCH
+    assert b"did you mean: knees\\x1b[31m-red" in unknown.stderr
+    declined = run_squatqa("ask", *corpus, "--min-score", "100", "why do knees cave")
+    assert declined.returncode == exitcodes.NO_MATCH
+    on_screen = run_in_terminal("show", *corpus, "knees-red", status=exitcodes.NO_MATCH)
+    broken = dict(HOSTILE, entries=[*HOSTILE_ENTRIES, {"id": HOSTILE_ID, "\x1b[2J": 1}])
+    hostile_corpus.write_text(json.dumps(broken), encoding="utf-8")
+    invalid = run_squatqa("validate", str(hostile_corpus))
+    assert invalid.returncode == exitcodes.USAGE
+    assert b'unknown field "\\x1b[2J"' in invalid.stderr
+    for stream in (unknown.stderr, declined.stderr, SGR.sub(b"", on_screen), invalid.stderr):
+        assert UNSAFE.search(stream) is None, stream
+
+
+def test_json_output_keeps_corpus_text_exact_and_escaped(hostile_corpus: Path) -> None:
+    corpus = ["--corpus", str(hostile_corpus)]
+    listed = run_squatqa("list", "--json", *corpus)
+    assert UNSAFE.search(listed.stdout) is None
+    assert json.loads(listed.stdout) == [
+        {"aliases": [], **entry} if "aliases" not in entry else entry for entry in HOSTILE_ENTRIES
+    ]
+    answered = run_squatqa("ask", "--json", "--min-score", "0", *corpus, "why do knees cave")
+    assert UNSAFE.search(answered.stdout) is None
+    match = json.loads(answered.stdout)["matches"][0]
+    assert (match["id"], match["answer"]) == (HOSTILE_ID, HOSTILE_ANSWER)
