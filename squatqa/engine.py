@@ -50,6 +50,9 @@ _ANSWER_K = 0.5
 _PAIR_FACTOR = 0.3
 # Ranking: function words keep this share of their rarity weight.
 _FUNCTION_FACTOR = 0.7
+# A function word brings in the entries whose questions use it only when at most
+# this many do.
+_FUNCTION_CANDIDATES = 1000
 # How much query coverage decides the ranking; entry coverage has the rest.
 _QUERY_COVERAGE_EXPONENT = 0.75
 # A word corrected for a typo is trusted a little less than one typed right.
@@ -317,11 +320,17 @@ class Engine:
         terms = [item.term for item in sequence]
         pairs = {pair for pair in pairwise(terms) if pair[0] != pair[1]}
 
-        # Candidates share a content word; function words only reorder them.
+        # Candidates share a content word, or question wording ("how is it ...") when
+        # that is rare enough to tell questions apart; a word in most questions would
+        # only make every entry a candidate.
         candidates: set[int] = set()
         for term in content:
             candidates.update(self._question_postings.get(term, ()))
             candidates.update(index for index, _strength in self._answer_postings.get(term, ()))
+        for term in weights.keys() - content:
+            postings = self._question_postings.get(term, ())
+            if len(postings) <= _FUNCTION_CANDIDATES:
+                candidates.update(postings)
         answer_mass: dict[int, float] = {}
         for term, weight in weights.items():
             for index, strength in self._answer_postings.get(term, ()):
