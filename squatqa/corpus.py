@@ -10,8 +10,9 @@ from __future__ import annotations
 import codecs
 import json
 import os
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 CORPUS_ENV_VAR = "SQUATQA_CORPUS"
 BUNDLED_CORPUS_NAME = "squat_faq.json"
@@ -30,8 +31,7 @@ _REQUIRED_TEXT_FIELDS = ("id", "question", "answer")
 _OPTIONAL_LIST_FIELDS = ("aliases", "tags")
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One question/answer pair; `aliases` are other ways people ask the same thing."""
 
     id: str
@@ -50,18 +50,29 @@ class Entry:
         }
 
 
-@dataclass(frozen=True, slots=True)
 class Corpus:
-    name: str
-    version: int
-    entries: tuple[Entry, ...]
-    source: str = "<memory>"
-    # canonical term -> other words and phrases that mean the same in this corpus
-    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    _by_id: dict[str, Entry] = field(default_factory=dict, repr=False, compare=False)
+    """A validated corpus: its entries in order, and the vocabulary it brings."""
 
-    def __post_init__(self) -> None:
-        self._by_id.update((entry.id, entry) for entry in self.entries)
+    __slots__ = ("_by_id", "entries", "name", "source", "synonyms", "version")
+
+    def __init__(
+        self,
+        name: str,
+        version: int,
+        entries: Iterable[Entry],
+        source: str = "<memory>",
+        synonyms: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.entries = tuple(entries)
+        self.source = source
+        # canonical term -> other words and phrases that mean the same in this corpus
+        self.synonyms: dict[str, tuple[str, ...]] = dict(synonyms or {})
+        self._by_id = {entry.id: entry for entry in self.entries}
+
+    def __repr__(self) -> str:
+        return f"Corpus({self.name!r}, {len(self.entries)} entries, source={self.source!r})"
 
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
@@ -71,8 +82,7 @@ class Corpus:
         return [entry.id for entry in self.entries]
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with a corpus file; `where` is a human-readable location."""
 
     where: str

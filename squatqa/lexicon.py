@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from squatqa.text import stem, words
 
 LEXICON_NAME = "lexicon.json"
 
 
-@dataclass(frozen=True, slots=True)
-class Lexicon:
+class Lexicon(NamedTuple):
     # stemmed phrase (tuple of stems) -> the canonical term that replaces it
     phrases: dict[tuple[str, ...], str]
     longest_phrase: int

@@ -8,15 +8,13 @@ a line over MAX_LINE_BYTES is refused without ever being held in memory whole.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 MAX_QUESTION_CHARS = 10_000
 MAX_LINE_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class Question:
+class Question(NamedTuple):
     text: str
     problem: str | None = None  # why it cannot be asked; None when it can
     warning: str | None = None  # something was repaired, and the user should know

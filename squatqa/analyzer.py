@@ -1,0 +1,157 @@
+"""Turn text into terms: words, stems, the corpus's synonym phrases, typo repair.
+
+The same analysis reads corpus text when the index is built and every question
+asked of it, so both meet on equal terms. Only questions get typo repair: corpus
+text is taken as written.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from squatqa.lexicon import Lexicon
+from squatqa.text import stem, words
+
+# Typo correction: shortest word considered, the length up to which a word is
+# "short" (see Analyzer._plausible_typo), and how many close words are weighed.
+MIN_TYPO_LENGTH = 3
+SHORT_WORD = 4
+TYPO_CANDIDATES = 8
+# Corrections remembered per process (a batch asks many questions).
+_CORRECTION_MEMORY = 50_000
+
+
+class QueryTerm(NamedTuple):
+    term: str
+    corrected: bool
+
+
+class Analyzer:
+    """Words -> stems -> synonym phrases -> terms, with typo correction for questions."""
+
+    def __init__(
+        self, lexicon: Lexicon, known: set[str] | None = None, targets: list[str] | None = None
+    ) -> None:
+        self.lexicon = lexicon
+        # Stems the corpus or lexicon uses: never "corrected".
+        self.known = known if known is not None else self._lexicon_stems(lexicon)
+        # Surface words a typo may be corrected to, sorted.
+        self.targets = targets if targets is not None else []
+        self._phrase_starts = {phrase[0] for phrase in lexicon.phrases}
+        self._corrections: dict[str, str | None] = {}
+
+    @staticmethod
+    def _lexicon_stems(lexicon: Lexicon) -> set[str]:
+        known = set(lexicon.stopwords)
+        known.update(stem for phrase in lexicon.phrases for stem in phrase)
+        return known
+
+    def learn(self, surface_words: set[str]) -> None:
+        """Make corpus words known, so they are never "corrected" and typos can reach them."""
+        self.known.update(stem(word) for word in surface_words)
+        targets = set(self.lexicon.surface_words)
+        targets.update(surface_words)
+        self.targets = sorted(
+            word for word in targets if len(word) >= MIN_TYPO_LENGTH and word.isalpha()
+        )
+
+    def terms(self, text: str) -> list[str]:
+        """Corpus text as terms, in order."""
+        return [term for term, _corrected in self.analyse(text)]
+
+    def analyse(self, text: str, correct_typos: bool = False) -> list[QueryTerm]:
+        stems: list[tuple[str, bool]] = []
+        known = self.known
+        for word in words(text):
+            stemmed = stem(word)
+            if correct_typos and stemmed not in known:
+                fixed = self._correct(word)
+                if fixed is not None:
+                    stems.append((stem(fixed), True))
+                    continue
+            stems.append((stemmed, False))
+        return self._apply_phrases(stems)
+
+    def _apply_phrases(self, stems: list[tuple[str, bool]]) -> list[QueryTerm]:
+        phrases = self.lexicon.phrases
+        longest = self.lexicon.longest_phrase
+        starts = self._phrase_starts
+        terms: list[QueryTerm] = []
+        position = 0
+        count = len(stems)
+        while position < count:
+            term, corrected = stems[position]
+            if term in starts:
+                for size in range(min(longest, count - position), 0, -1):
+                    window = stems[position : position + size]
+                    target = phrases.get(tuple(item[0] for item in window))
+                    if target is not None:
+                        terms.append(QueryTerm(target, any(item[1] for item in window)))
+                        position += size
+                        break
+                else:
+                    terms.append(QueryTerm(term, corrected))
+                    position += 1
+            else:
+                terms.append(QueryTerm(term, corrected))
+                position += 1
+        return terms
+
+    def _correct(self, word: str) -> str | None:
+        if word in self._corrections:
+            return self._corrections[word]
+        fixed: str | None = None
+        allowed = _allowed_edits(word)
+        if allowed and word.isalpha() and self.targets:
+            # Imported here: most questions have no unknown word to repair.
+            from rapidfuzz import process
+            from rapidfuzz.distance import OSA
+
+            found = process.extract(
+                word, self.targets, scorer=OSA.distance, score_cutoff=allowed, limit=TYPO_CANDIDATES
+            )
+            fixed = next((c for c, _d, _i in found if self._plausible_typo(word, c)), None)
+        if len(self._corrections) < _CORRECTION_MEMORY:
+            self._corrections[word] = fixed
+        return fixed
+
+    def _plausible_typo(self, word: str, candidate: str) -> bool:
+        """Whether `word` is more likely a slip for `candidate` than a word of its own.
+
+        Function words are short and many ("cold" is one letter from "could"), and
+        in a short word a changed letter usually makes another real word ("main" ->
+        "mail"). So function words and short words are only reached by two swapped
+        neighbours ("whta", "hakc") or, for short content words, a dropped letter ("hak").
+        """
+        if _is_transposition(word, candidate):
+            return True
+        if stem(candidate) in self.lexicon.stopwords:
+            return False
+        return len(word) > SHORT_WORD or _is_insertion(word, candidate)
+
+
+def _is_insertion(word: str, candidate: str) -> bool:
+    """Whether `candidate` is `word` with one letter added."""
+    if len(candidate) != len(word) + 1:
+        return False
+    letters = iter(candidate)
+    return all(letter in letters for letter in word)
+
+
+def _is_transposition(word: str, candidate: str) -> bool:
+    """Whether `candidate` is `word` with two neighbouring letters swapped."""
+    if len(candidate) != len(word):
+        return False
+    differences = [i for i, (a, b) in enumerate(zip(word, candidate, strict=True)) if a != b]
+    return (
+        len(differences) == 2
+        and differences[1] == differences[0] + 1
+        and word[differences[0]] == candidate[differences[1]]
+        and word[differences[1]] == candidate[differences[0]]
+    )
+
+
+def _allowed_edits(word: str) -> int:
+    if len(word) < MIN_TYPO_LENGTH:
+        return 0
+    return 1 if len(word) < 8 else 2

@@ -1,0 +1,142 @@
+"""The searchable form of a corpus: term weights and postings, as plain data.
+
+Everything here is built once per corpus and kept in flat arrays and dicts of
+them, so that it is small in memory, quick to walk per question, and can be saved
+and loaded as it is (see squatqa.cache). Entries are numbered in corpus order; a
+"field" is one way an entry is asked: its question or one of its aliases.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections import Counter
+from collections.abc import Sequence
+from itertools import pairwise
+from typing import NamedTuple
+
+from squatqa.analyzer import Analyzer
+from squatqa.corpus import Entry
+from squatqa.text import words
+
+# A term found only in an entry's answer counts this much of a question match,
+# saturating with repetition and normalised by answer length as in BM25.
+ANSWER_FACTOR = 0.3
+_ANSWER_B = 0.75
+_ANSWER_K = 0.5
+# Function words keep this share of their rarity weight.
+FUNCTION_FACTOR = 0.7
+
+
+class AnswerPostings(NamedTuple):
+    entries: array[int]  # entry numbers, ascending
+    strengths: array[float]  # how strongly each answer speaks to the term
+
+
+class Index:
+    """Weights and postings of one corpus, for squatqa.engine to rank with."""
+
+    def __init__(
+        self,
+        size: int,
+        weights: dict[str, float],
+        stopwords: frozenset[str],
+        field_entry: array[int],
+        field_weight: array[float],
+        field_content: array[float],
+        field_postings: dict[str, array[int]],
+        pair_postings: dict[str, array[int]],
+        answer_postings: dict[str, AnswerPostings],
+    ) -> None:
+        self.size = size
+        # term -> inverse document frequency, for every term the corpus uses
+        self.weights = weights
+        self.unknown_weight = idf(size, 1)
+        self.stopwords = stopwords
+        self.field_entry = field_entry  # field -> entry number
+        self.field_weight = field_weight  # field -> ranking weight of all its terms
+        self.field_content = field_content  # field -> rarity of its content terms alone
+        self.field_postings = field_postings  # term -> fields that use it
+        self.pair_postings = pair_postings  # "term term" -> fields with the two adjacent
+        self.answer_postings = answer_postings  # term -> answers that use it
+
+    def term_weight(self, term: str) -> float:
+        """How much a term counts when ranking: rarity, and less for function words."""
+        weight = self.weights.get(term, self.unknown_weight)
+        return weight * FUNCTION_FACTOR if term in self.stopwords else weight
+
+    @classmethod
+    def build(cls, entries: Sequence[Entry], analyzer: Analyzer) -> Index:
+        """Read every entry once, keeping postings rather than per-entry term lists."""
+        stopwords = analyzer.lexicon.stopwords
+        surface: set[str] = set()
+        document_frequency: Counter[str] = Counter()
+        field_entry = array("i")
+        field_lists: dict[str, array[int]] = {}
+        pair_lists: dict[str, array[int]] = {}
+        answer_entries: dict[str, array[int]] = {}
+        answer_counts: dict[str, array[int]] = {}
+        answer_lengths = array("i")
+        for number, entry in enumerate(entries):
+            in_questions: set[str] = set()
+            for text in (entry.question, *entry.aliases):
+                surface.update(words(text))
+                terms = analyzer.terms(text)
+                field = len(field_entry)
+                field_entry.append(number)
+                for term in set(terms):
+                    field_lists.setdefault(term, array("i")).append(field)
+                in_questions.update(terms)
+                for first, second in set(pairwise(terms)):
+                    if first != second:
+                        pair_lists.setdefault(f"{first} {second}", array("i")).append(field)
+            surface.update(words(entry.answer))
+            answer_terms = Counter(analyzer.terms(entry.answer))
+            answer_lengths.append(sum(answer_terms.values()))
+            for term, count in answer_terms.items():
+                answer_entries.setdefault(term, array("i")).append(number)
+                answer_counts.setdefault(term, array("i")).append(count)
+            document_frequency.update(in_questions.union(answer_terms))
+        analyzer.learn(surface)
+
+        size = len(entries)
+        weights = {term: idf(size, count) for term, count in document_frequency.items()}
+        index = cls(
+            size,
+            weights,
+            stopwords,
+            field_entry,
+            array("d", bytes(8 * len(field_entry))),
+            array("d", bytes(8 * len(field_entry))),
+            field_lists,
+            pair_lists,
+            {},
+        )
+        for term, fields in field_lists.items():
+            ranking = index.term_weight(term)
+            content = 0.0 if term in stopwords else weights[term]
+            for field in fields:
+                index.field_weight[field] += ranking
+                index.field_content[field] += content
+
+        average = (sum(answer_lengths) / size) if size else 1.0
+        norms = [
+            _ANSWER_K * (1 - _ANSWER_B + _ANSWER_B * length / (average or 1.0))
+            for length in answer_lengths
+        ]
+        for term, numbers in answer_entries.items():
+            counts = answer_counts.pop(term)
+            strengths = array(
+                "f",
+                (
+                    ANSWER_FACTOR * count / (count + norms[number])
+                    for number, count in zip(numbers, counts, strict=True)
+                ),
+            )
+            index.answer_postings[term] = AnswerPostings(numbers, strengths)
+        return index
+
+
+def idf(size: int, count: int) -> float:
+    """Inverse document frequency, BM25's form: never negative, rarer is heavier."""
+    return math.log(1.0 + (size - count + 0.5) / (count + 0.5))
