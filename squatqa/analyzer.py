@@ -7,7 +7,7 @@ text is taken as written.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from squatqa.lexicon import Lexicon
 from squatqa.text import stem, words
@@ -39,6 +39,15 @@ class Analyzer:
         self.targets = targets if targets is not None else []
         self._phrase_starts = {phrase[0] for phrase in lexicon.phrases}
         self._corrections: dict[str, str | None] = {}
+
+    def to_state(self) -> tuple[Any, ...]:
+        """The analyzer as plain values for squatqa.cache."""
+        return (tuple(self.lexicon), self.known, self.targets)
+
+    @classmethod
+    def from_state(cls, state: tuple[Any, ...]) -> Analyzer:
+        lexicon, known, targets = state
+        return cls(Lexicon(*lexicon), known, targets)
 
     @staticmethod
     def _lexicon_stems(lexicon: Lexicon) -> set[str]:

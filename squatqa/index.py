@@ -13,7 +13,7 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from itertools import pairwise
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from squatqa.analyzer import Analyzer
 from squatqa.corpus import Entry
@@ -64,6 +64,42 @@ class Index:
         """How much a term counts when ranking: rarity, and less for function words."""
         weight = self.weights.get(term, self.unknown_weight)
         return weight * FUNCTION_FACTOR if term in self.stopwords else weight
+
+    def to_state(self) -> tuple[Any, ...]:
+        """The index as plain values (numbers, strings, bytes, dicts) for squatqa.cache."""
+        return (
+            self.size,
+            self.weights,
+            self.stopwords,
+            self.field_entry.tobytes(),
+            self.field_weight.tobytes(),
+            self.field_content.tobytes(),
+            {term: fields.tobytes() for term, fields in self.field_postings.items()},
+            {pair: fields.tobytes() for pair, fields in self.pair_postings.items()},
+            {
+                term: (postings.entries.tobytes(), postings.strengths.tobytes())
+                for term, postings in self.answer_postings.items()
+            },
+        )
+
+    @classmethod
+    def from_state(cls, state: tuple[Any, ...]) -> Index:
+        """The inverse of to_state; squatqa.cache has checked the data's integrity."""
+        (size, weights, stopwords, entry, weight, content, fields, pairs, answers) = state
+        return cls(
+            size,
+            weights,
+            stopwords,
+            _array("i", entry),
+            _array("d", weight),
+            _array("d", content),
+            {term: _array("i", raw) for term, raw in fields.items()},
+            {pair: _array("i", raw) for pair, raw in pairs.items()},
+            {
+                term: AnswerPostings(_array("i", numbers), _array("f", strengths))
+                for term, (numbers, strengths) in answers.items()
+            },
+        )
 
     @classmethod
     def build(cls, entries: Sequence[Entry], analyzer: Analyzer) -> Index:
@@ -135,6 +171,12 @@ class Index:
             )
             index.answer_postings[term] = AnswerPostings(numbers, strengths)
         return index
+
+
+def _array(typecode: str, raw: bytes) -> array[Any]:
+    values = array(typecode)
+    values.frombytes(raw)
+    return values
 
 
 def idf(size: int, count: int) -> float:

@@ -16,6 +16,14 @@ DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_index_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Keep the tests' index cache (in-process and in child processes) out of the home."""
+    directory = tmp_path_factory.mktemp("index-cache")
+    os.environ["SQUATQA_CACHE_DIR"] = str(directory)
+    return directory
+
+
 @pytest.fixture(scope="session")
 def corpus() -> Corpus:
     return load_corpus()

@@ -155,8 +155,9 @@ def assert_ask_answers() -> None:
 
 @pytest.fixture
 def no_cache_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """Let HOME alone decide where a per-user cache would go."""
+    """Let HOME alone decide where the per-user index cache goes."""
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("SQUATQA_CACHE_DIR", raising=False)
     return monkeypatch
 
 
@@ -179,6 +180,8 @@ def test_ask_answers_with_read_only_home(tmp_path: Path, no_cache_env: pytest.Mo
 def test_ask_answers_with_missing_home(tmp_path: Path, no_cache_env: pytest.MonkeyPatch) -> None:
     no_cache_env.setenv("HOME", str(tmp_path / "nowhere"))
     assert_ask_answers()
+    # The cache lives under HOME, created on first use.
+    assert list((tmp_path / "nowhere" / ".cache" / "squatqa").glob("*.index"))
 
 
 def test_ask_answers_when_cache_home_is_a_file(
@@ -190,5 +193,6 @@ def test_ask_answers_when_cache_home_is_a_file(
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.delenv("SQUATQA_CACHE_DIR", raising=False)
     assert_ask_answers()
     assert cache.read_text() == "not a directory\n"

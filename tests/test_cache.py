@@ -1,0 +1,181 @@
+"""The index cache makes runs faster and can never make them wrong or broken."""
+
+from __future__ import annotations
+
+import json
+import marshal
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import squatqa.cache
+import squatqa.validation
+from squatqa import exitcodes
+from squatqa.cache import INDEX_FORMAT, cache_directory, open_engine
+from squatqa.corpus import CorpusError
+from tests.conftest import run_squatqa, small_corpus_data
+
+QUESTION = "why does my bar path drift forward"
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("SQUATQA_CACHE_DIR", str(directory))
+    return directory
+
+
+def index_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.index"))
+
+
+def forbid_rebuilding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any attempt to decode the corpus fail, so only a cache hit can answer."""
+
+    def refuse(raw: bytes, source: str) -> None:
+        raise AssertionError("the corpus was decoded although its index was cached")
+
+    monkeypatch.setattr(squatqa.validation, "decode_corpus", refuse)
+
+
+def test_second_open_loads_the_saved_index(
+    cache_dir: Path, write_corpus: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_corpus()
+    first = open_engine(path)
+    assert len(index_files(cache_dir)) == 1
+    forbid_rebuilding(monkeypatch)
+    second = open_engine(path)
+    assert second.corpus.ids == first.corpus.ids
+    assert second.corpus.source == str(path)
+    assert second.rank(QUESTION) == first.rank(QUESTION)
+    assert second.ask(QUESTION) == first.ask(QUESTION)
+
+
+def test_bundled_corpus_answers_the_same_from_the_cache(cache_dir: Path) -> None:
+    built = open_engine()
+    loaded = open_engine()
+    for question in ("why do my knees cave", "hak squat", "legs trembling", "bread"):
+        assert loaded.rank(question) == built.rank(question)
+
+
+def test_a_changed_corpus_is_rebuilt_not_served_stale(
+    cache_dir: Path, write_corpus: Callable[..., Path]
+) -> None:
+    path = write_corpus()
+    assert open_engine(path).ask(QUESTION).matches[0].entry.id == "bar-path"
+    data = small_corpus_data()
+    entries = data["entries"]
+    assert isinstance(entries, list)
+    entries[0]["id"] = "renamed"
+    path.write_text(json.dumps(data))
+    assert open_engine(path).ask(QUESTION).matches[0].entry.id == "renamed"
+    assert len(index_files(cache_dir)) == 1  # replaced, not piled up
+
+
+def damage_truncate(raw: bytes) -> bytes:
+    return raw[: len(raw) // 2]
+
+
+def damage_flip_a_byte(raw: bytes) -> bytes:
+    middle = len(raw) // 2
+    return raw[:middle] + bytes([raw[middle] ^ 0xFF]) + raw[middle + 1 :]
+
+
+def damage_empty(raw: bytes) -> bytes:
+    return b""
+
+
+def damage_garbage(raw: bytes) -> bytes:
+    return b"\x00\xff not an index at all" * 50
+
+
+def damage_header_only(raw: bytes) -> bytes:
+    return raw[:20]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [damage_truncate, damage_flip_a_byte, damage_empty, damage_garbage, damage_header_only],
+)
+def test_a_damaged_cache_file_is_ignored_and_rewritten(
+    cache_dir: Path, write_corpus: Callable[..., Path], damage: Callable[[bytes], bytes]
+) -> None:
+    path = write_corpus()
+    expected = open_engine(path).rank(QUESTION)
+    (index,) = index_files(cache_dir)
+    good = index.read_bytes()
+    index.write_bytes(damage(good))
+    assert open_engine(path).rank(QUESTION) == expected
+    assert index.read_bytes() == good
+
+
+def test_a_checksummed_file_of_the_wrong_shape_is_ignored(
+    cache_dir: Path, write_corpus: Callable[..., Path]
+) -> None:
+    path = write_corpus()
+    expected = open_engine(path).rank(QUESTION)
+    (index,) = index_files(cache_dir)
+    key = index.read_bytes()[len(squatqa.cache._MAGIC) :][: squatqa.cache._DIGEST_SIZE]
+    for state in [(INDEX_FORMAT, 1, 2), (INDEX_FORMAT + 1, None, None, None), "text", {}]:
+        squatqa.cache._store(index, key, state)  # type: ignore[arg-type]
+        assert open_engine(path).rank(QUESTION) == expected
+    assert marshal.loads(index.read_bytes()[len(squatqa.cache._MAGIC) + 64 :])[0] == INDEX_FORMAT
+
+
+def test_an_unwritable_cache_location_only_skips_saving(
+    tmp_path: Path, write_corpus: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way\n")
+    monkeypatch.setenv("SQUATQA_CACHE_DIR", str(blocker / "cache"))
+    path = write_corpus()
+    assert open_engine(path).ask(QUESTION).matches[0].entry.id == "bar-path"
+    assert blocker.read_text() == "in the way\n"
+    assert not list(tmp_path.glob("**/*.tmp"))
+
+
+def test_an_empty_setting_turns_the_cache_off(
+    tmp_path: Path, write_corpus: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SQUATQA_CACHE_DIR", "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_directory() is None
+    open_engine(write_corpus())
+    assert not (tmp_path / "xdg").exists()
+
+
+def test_cache_location_follows_xdg_then_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SQUATQA_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "/var/tmp/xdg")
+    monkeypatch.setenv("HOME", "/home/lifter")
+    assert cache_directory() == Path("/var/tmp/xdg/squatqa")
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/is/ignored")
+    assert cache_directory() == Path("/home/lifter/.cache/squatqa")
+    monkeypatch.delenv("HOME")
+    assert cache_directory() is None
+
+
+def test_a_bad_corpus_fails_the_same_with_a_cache(
+    cache_dir: Path, write_corpus: Callable[..., Path]
+) -> None:
+    path = write_corpus(raw=b'{"name": "x", "version": 1, "entries": []}')
+    with pytest.raises(CorpusError, match="at least one entry"):
+        open_engine(path)
+    assert not index_files(cache_dir)
+
+
+def test_runs_from_the_command_line_share_the_cache(
+    tmp_path: Path, write_corpus: Callable[..., Path]
+) -> None:
+    directory = tmp_path / "cli-cache"
+    path = write_corpus()
+    env = {"SQUATQA_CACHE_DIR": str(directory)}
+    outputs = []
+    for _ in range(2):
+        result = run_squatqa("ask", "--json", "--corpus", str(path), QUESTION, env=env)
+        assert result.returncode == exitcodes.OK, result.stderr
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+    assert len(index_files(directory)) == 1
