@@ -35,7 +35,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
-from squatqa.corpus import Corpus, bundled_corpus_path, load_corpus, parse_corpus
+from squatqa.corpus import Corpus, bundled_corpus_path, load_corpus
 from squatqa.engine import DEFAULT_MIN_SCORE, Engine
 from squatqa.evaluate import (
     EVAL_DEPTH,
@@ -45,6 +45,7 @@ from squatqa.evaluate import (
     score_rankings,
     unknown_ids,
 )
+from squatqa.validation import parse_corpus
 
 CorpusDict = dict[str, object]
 # A ranker turns one query into entry ids, best first; an empty list declines it.

@@ -8,15 +8,41 @@ command-line layer on top; programs can use the core directly::
     engine = Engine(load_corpus())
     best = engine.search("why do my knees cave")[0]
     print(best.entry.question, best.score)
+
+Names are imported on first use, so `import squatqa.cli` (every run of the
+command) loads only what the command needs.
 """
 
-from squatqa.corpus import Corpus, CorpusError, Entry, Problem, load_corpus, parse_corpus
-from squatqa.engine import DEFAULT_MIN_SCORE, Engine, Match
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from squatqa.cache import open_engine
+    from squatqa.corpus import Corpus, CorpusError, Entry, Problem, load_corpus
+    from squatqa.engine import DEFAULT_MIN_SCORE, Answer, Engine, Match
+    from squatqa.validation import parse_corpus
 
 __version__ = "1.0.0"
 
+_HOMES = {
+    "DEFAULT_MIN_SCORE": "squatqa.engine",
+    "Answer": "squatqa.engine",
+    "Corpus": "squatqa.corpus",
+    "CorpusError": "squatqa.corpus",
+    "Engine": "squatqa.engine",
+    "Entry": "squatqa.corpus",
+    "Match": "squatqa.engine",
+    "Problem": "squatqa.corpus",
+    "load_corpus": "squatqa.corpus",
+    "open_engine": "squatqa.cache",
+    "parse_corpus": "squatqa.validation",
+}
+
 __all__ = [
     "DEFAULT_MIN_SCORE",
+    "Answer",
     "Corpus",
     "CorpusError",
     "Engine",
@@ -25,5 +51,13 @@ __all__ = [
     "Problem",
     "__version__",
     "load_corpus",
+    "open_engine",
     "parse_corpus",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'squatqa' has no attribute {name!r}")
+    return getattr(import_module(home), name)

@@ -10,15 +10,8 @@ from typing import NoReturn
 import pytest
 
 from squatqa import corpus as corpus_module
-from squatqa.corpus import (
-    MAX_ENCODING_PROBLEMS,
-    Corpus,
-    CorpusError,
-    check_corpus_bytes,
-    load_corpus,
-    parse_corpus,
-    read_corpus_bytes,
-)
+from squatqa.corpus import Corpus, CorpusError, load_corpus, read_corpus_bytes
+from squatqa.validation import MAX_ENCODING_PROBLEMS, check_corpus_bytes, parse_corpus
 from tests.conftest import DATA, small_corpus_data
 
 

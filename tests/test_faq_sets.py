@@ -16,7 +16,7 @@ from types import ModuleType
 
 import pytest
 
-from squatqa.corpus import parse_corpus
+from squatqa.validation import parse_corpus
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "faq_sets.py"
 

@@ -18,15 +18,9 @@ from typer.testing import CliRunner
 
 from squatqa import Engine, load_corpus
 from squatqa.cli import app
-from squatqa.corpus import (
-    Corpus,
-    Entry,
-    Problem,
-    bundled_corpus_path,
-    check_corpus_bytes,
-    check_corpus_data,
-)
+from squatqa.corpus import Corpus, Entry, Problem, bundled_corpus_path
 from squatqa.questions import MAX_QUESTION_CHARS
+from squatqa.validation import check_corpus_bytes, check_corpus_data
 
 ENGINE = Engine(load_corpus(bundled_corpus_path()))
 ENTRIES = ENGINE.corpus.entries

@@ -17,7 +17,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from squatqa.corpus import bundled_corpus_path, check_corpus_bytes, check_corpus_data, schema_path
+from squatqa.corpus import bundled_corpus_path, schema_path
+from squatqa.validation import check_corpus_bytes, check_corpus_data
 from tests.conftest import REPO, small_corpus_data
 
 SCHEMA_PATH = REPO / "data" / "corpus.schema.json"
