@@ -77,11 +77,10 @@ class Answer(NamedTuple):
 
 
 class _Scored(NamedTuple):
-    """Ranking scores of every candidate, and what confidence needs of the question."""
+    """Ranking scores of every candidate, and the question's terms with their weights."""
 
     scores: dict[int, float]  # entry number -> ranking score
     weights: dict[str, float]  # query term -> ranking weight
-    field_masks: dict[int, int]  # field -> bit set of the query terms it uses
 
 
 class Engine:
@@ -143,7 +142,7 @@ class Engine:
             else heapq.nsmallest(depth, items, key=_best_first)
         )
         top, top_score = order[0]
-        scale = self._confidence(top, scored) / top_score
+        scale = self._confidence(top, scored.weights) / top_score
         return [
             Match(self._entries[number], round(100.0 * min(1.0, score * scale), 1))
             for number, score in order
@@ -162,51 +161,48 @@ class Engine:
             return None
         total = sum(weights.values())
 
-        # Per question field: the query weight it covers, its own weight the query
-        # covers, and which query terms it uses (a bit per term).
+        # Per question field: the query weight it covers (mass) and the share of
+        # its own weight the query covers.
         field_count = len(index.field_entry)
         field_mass = [0.0] * field_count
-        field_cover = [0.0] * field_count
-        field_masks = [0] * field_count
+        field_share = [0.0] * field_count
         touched: set[int] = set()
-        for bit, (term, weight) in enumerate(weights.items()):
-            fields = index.field_postings.get(term)
-            if fields is None or (term in stopwords and len(fields) > _FUNCTION_CANDIDATES):
+        for term, weight in weights.items():
+            postings = index.field_postings.get(term)
+            if postings is None:
                 continue
-            own = index.term_weight(term)
-            flag = 1 << bit
+            fields = postings.fields
+            if term in stopwords and len(fields) > _FUNCTION_CANDIDATES:
+                continue
             touched.update(fields)
-            for field in fields:
+            for field, share in zip(fields, postings.shares, strict=True):
                 field_mass[field] += weight
-                field_cover[field] += own
-                field_masks[field] |= flag
+                field_share[field] += share
         terms = [item.term for item in sequence]
         for first, second in set(pairwise(terms)):
             fields = index.pair_postings.get(f"{first} {second}")
             if fields is not None and first != second:
                 bonus = _PAIR_FACTOR * (weights[first] + weights[second]) / 2
                 for field in fields:
-                    field_mass[field] += bonus
+                    if field in touched:
+                        field_mass[field] += bonus
 
+        # Per entry: its best field on each count.
+        field_entry = index.field_entry
+        bounds = index.entry_fields
         question_mass: dict[int, float] = {}
         entry_coverage: dict[int, float] = {}
-        field_entry = index.field_entry
-        field_weight = index.field_weight
-        for field in touched:
-            number = field_entry[field]
-            mass = field_mass[field]
-            if mass > question_mass.get(number, 0.0):
-                question_mass[number] = mass
-            coverage = field_cover[field] / field_weight[field]
-            if coverage > entry_coverage.get(number, 0.0):
-                entry_coverage[number] = coverage
+        for number in {field_entry[field] for field in touched}:
+            first_field, end = bounds[number], bounds[number + 1]
+            question_mass[number] = max(field_mass[first_field:end])
+            entry_coverage[number] = max(field_share[first_field:end])
 
         answer_mass = dict.fromkeys(question_mass, 0.0)
         for term, weight in weights.items():
-            postings = index.answer_postings.get(term)
-            if postings is None:
+            answers = index.answer_postings.get(term)
+            if answers is None:
                 continue
-            for number, strength in zip(postings.entries, postings.strengths, strict=True):
+            for number, strength in zip(answers.entries, answers.strengths, strict=True):
                 if number in answer_mass:
                     answer_mass[number] += weight * strength
 
@@ -218,9 +214,9 @@ class Engine:
             )
             if score > 0:
                 scores[number] = score
-        return _Scored(scores, weights, {field: field_masks[field] for field in touched})
+        return _Scored(scores, weights)
 
-    def _confidence(self, number: int, scored: _Scored) -> float:
+    def _confidence(self, number: int, weights: dict[str, float]) -> float:
         """How well entry `number` accounts for the question, whatever the ranking weights.
 
         Query side: every content word counts alike (intent words less), found in
@@ -229,18 +225,23 @@ class Engine:
         """
         index = self.index
         intents = self.analyzer.lexicon.intents
-        fields = [field for field in scored.field_masks if index.field_entry[field] == number]
-        in_questions = 0
-        for field in fields:
-            in_questions |= scored.field_masks[field]
+        first_field, end = index.entry_fields[number], index.entry_fields[number + 1]
+        # Rarity of the query's non-function words each of the entry's fields uses.
+        shared = [0.0] * (end - first_field)
         asked = found = 0.0
         on_topic = False
-        # Query terms that are not function words, with their rarity, by bit.
-        content_bits: list[tuple[int, float]] = []
-        for bit, term in enumerate(scored.weights):
-            flag = 1 << bit
-            if term not in index.stopwords:
-                content_bits.append((flag, index.weights.get(term, 0.0)))
+        for term in weights:
+            postings = index.field_postings.get(term)
+            in_question = False
+            if postings is not None:
+                fields = postings.fields
+                low = bisect_left(fields, first_field)
+                high = bisect_left(fields, end, low)
+                in_question = low < high
+                if in_question and term not in index.stopwords:
+                    rarity = index.weights[term]
+                    for field in fields[low:high]:
+                        shared[field - first_field] += rarity
             if term in intents:
                 weight = _CONFIDENCE_INTENT
             elif term in index.stopwords or len(term) < 2:
@@ -248,20 +249,21 @@ class Engine:
             else:
                 weight = 1.0 if term in index.weights else _CONFIDENCE_UNKNOWN
             asked += weight
-            if in_questions & flag:
+            if in_question:
                 found += weight
                 on_topic = on_topic or term not in intents
             elif self._answer_uses(number, term):
                 found += weight * _CONFIDENCE_ANSWER
         if not asked:
             return 0.0
-        entry_share = 0.0
-        for field in fields:
-            wording = index.field_content[field]
-            if wording:
-                mask = scored.field_masks[field]
-                shared = sum(weight for flag, weight in content_bits if mask & flag)
-                entry_share = max(entry_share, shared / wording)
+        entry_share = max(
+            (
+                covered / index.field_content[first_field + offset]
+                for offset, covered in enumerate(shared)
+                if index.field_content[first_field + offset]
+            ),
+            default=0.0,
+        )
         confidence = math.pow(found / asked, _CONFIDENCE_QUERY_EXPONENT) * math.pow(
             entry_share, 1 - _CONFIDENCE_QUERY_EXPONENT
         )

@@ -28,6 +28,11 @@ _ANSWER_K = 0.5
 FUNCTION_FACTOR = 0.7
 
 
+class FieldPostings(NamedTuple):
+    fields: array[int]  # fields that use the term, ascending
+    shares: array[float]  # the term's share of each such field's weight
+
+
 class AnswerPostings(NamedTuple):
     entries: array[int]  # entry numbers, ascending
     strengths: array[float]  # how strongly each answer speaks to the term
@@ -41,10 +46,10 @@ class Index:
         size: int,
         weights: dict[str, float],
         stopwords: frozenset[str],
+        entry_fields: array[int],
         field_entry: array[int],
-        field_weight: array[float],
         field_content: array[float],
-        field_postings: dict[str, array[int]],
+        field_postings: dict[str, FieldPostings],
         pair_postings: dict[str, array[int]],
         answer_postings: dict[str, AnswerPostings],
     ) -> None:
@@ -53,8 +58,14 @@ class Index:
         self.weights = weights
         self.unknown_weight = idf(size, 1)
         self.stopwords = stopwords
+        # term -> ranking weight, worked out once: every question looks them up
+        self._ranking_weights = {
+            term: weight * FUNCTION_FACTOR if term in stopwords else weight
+            for term, weight in weights.items()
+        }
+        # Entry n's fields are numbered entry_fields[n] up to entry_fields[n + 1].
+        self.entry_fields = entry_fields
         self.field_entry = field_entry  # field -> entry number
-        self.field_weight = field_weight  # field -> ranking weight of all its terms
         self.field_content = field_content  # field -> rarity of its content terms alone
         self.field_postings = field_postings  # term -> fields that use it
         self.pair_postings = pair_postings  # "term term" -> fields with the two adjacent
@@ -62,8 +73,11 @@ class Index:
 
     def term_weight(self, term: str) -> float:
         """How much a term counts when ranking: rarity, and less for function words."""
-        weight = self.weights.get(term, self.unknown_weight)
-        return weight * FUNCTION_FACTOR if term in self.stopwords else weight
+        weight = self._ranking_weights.get(term)
+        if weight is None:
+            weight = self.unknown_weight
+            return weight * FUNCTION_FACTOR if term in self.stopwords else weight
+        return weight
 
     def to_state(self) -> tuple[Any, ...]:
         """The index as plain values (numbers, strings, bytes, dicts) for squatqa.cache."""
@@ -71,10 +85,13 @@ class Index:
             self.size,
             self.weights,
             self.stopwords,
+            self.entry_fields.tobytes(),
             self.field_entry.tobytes(),
-            self.field_weight.tobytes(),
             self.field_content.tobytes(),
-            {term: fields.tobytes() for term, fields in self.field_postings.items()},
+            {
+                term: (postings.fields.tobytes(), postings.shares.tobytes())
+                for term, postings in self.field_postings.items()
+            },
             {pair: fields.tobytes() for pair, fields in self.pair_postings.items()},
             {
                 term: (postings.entries.tobytes(), postings.strengths.tobytes())
@@ -85,15 +102,20 @@ class Index:
     @classmethod
     def from_state(cls, state: tuple[Any, ...]) -> Index:
         """The inverse of to_state; squatqa.cache has checked the data's integrity."""
-        (size, weights, stopwords, entry, weight, content, fields, pairs, answers) = state
+        (size, weights, stopwords, entry_fields, field_entry, content, fields, pairs, answers) = (
+            state
+        )
         return cls(
             size,
             weights,
             stopwords,
-            _array("i", entry),
-            _array("d", weight),
+            _array("i", entry_fields),
+            _array("i", field_entry),
             _array("d", content),
-            {term: _array("i", raw) for term, raw in fields.items()},
+            {
+                term: FieldPostings(_array("i", numbers), _array("d", shares))
+                for term, (numbers, shares) in fields.items()
+            },
             {pair: _array("i", raw) for pair, raw in pairs.items()},
             {
                 term: AnswerPostings(_array("i", numbers), _array("f", strengths))
@@ -107,18 +129,21 @@ class Index:
         stopwords = analyzer.lexicon.stopwords
         surface: set[str] = set()
         document_frequency: Counter[str] = Counter()
+        entry_fields = array("i", [0])  # where each entry's fields start, then the end
         field_entry = array("i")
         field_lists: dict[str, array[int]] = {}
         pair_lists: dict[str, array[int]] = {}
         answer_entries: dict[str, array[int]] = {}
         answer_counts: dict[str, array[int]] = {}
         answer_lengths = array("i")
+        field_count = 0
         for number, entry in enumerate(entries):
             in_questions: set[str] = set()
             for text in (entry.question, *entry.aliases):
                 surface.update(words(text))
                 terms = analyzer.terms(text)
-                field = len(field_entry)
+                field = field_count
+                field_count += 1
                 field_entry.append(number)
                 for term in set(terms):
                     field_lists.setdefault(term, array("i")).append(field)
@@ -126,6 +151,7 @@ class Index:
                 for first, second in set(pairwise(terms)):
                     if first != second:
                         pair_lists.setdefault(f"{first} {second}", array("i")).append(field)
+            entry_fields.append(field_count)
             surface.update(words(entry.answer))
             answer_terms = Counter(analyzer.terms(entry.answer))
             answer_lengths.append(sum(answer_terms.values()))
@@ -141,19 +167,24 @@ class Index:
             size,
             weights,
             stopwords,
+            entry_fields,
             field_entry,
-            array("d", bytes(8 * len(field_entry))),
-            array("d", bytes(8 * len(field_entry))),
-            field_lists,
+            array("d", bytes(8 * field_count)),
+            {},
             pair_lists,
             {},
         )
+        field_weight = array("d", bytes(8 * field_count))
         for term, fields in field_lists.items():
             ranking = index.term_weight(term)
             content = 0.0 if term in stopwords else weights[term]
             for field in fields:
-                index.field_weight[field] += ranking
+                field_weight[field] += ranking
                 index.field_content[field] += content
+        for term, fields in field_lists.items():
+            ranking = index.term_weight(term)
+            shares = array("d", (ranking / field_weight[field] for field in fields))
+            index.field_postings[term] = FieldPostings(fields, shares)
 
         average = (sum(answer_lengths) / size) if size else 1.0
         norms = [
