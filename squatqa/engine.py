@@ -180,10 +180,10 @@ class Engine:
                 field_share[field] += share
         terms = [item.term for item in sequence]
         for first, second in set(pairwise(terms)):
-            fields = index.pair_postings.get(f"{first} {second}")
-            if fields is not None and first != second:
+            pair_fields = index.pair_postings.get(f"{first} {second}")
+            if pair_fields is not None and first != second:
                 bonus = _PAIR_FACTOR * (weights[first] + weights[second]) / 2
-                for field in fields:
+                for field in pair_fields:
                     if field in touched:
                         field_mass[field] += bonus
 
