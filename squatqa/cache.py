@@ -4,7 +4,8 @@ Reading a corpus and building its index costs more than everything else a short
 run does, and most runs ask the same corpus again. So the prepared engine is saved
 once per corpus file, keyed by a digest of what it was built from (the corpus's
 bytes, the shared lexicon, the index format and the Python version), and the next
-run loads it instead.
+run loads it instead. Each record of the payload carries a CRC-32, checked before
+it is read.
 
 A cache can only make a run faster, never wrong or broken: a file whose key does
 not match (the corpus changed), whose checksum fails (truncated or corrupted) or
@@ -23,7 +24,9 @@ import contextlib
 import json
 import marshal
 import os
+import struct
 import sys
+import zlib
 
 try:  # hashlib's own import loads OpenSSL, about 3 ms of every run's start
     from _blake2 import blake2b
@@ -40,9 +43,16 @@ from squatqa.lexicon import build_lexicon, lexicon_path
 
 CACHE_ENV_VAR = "SQUATQA_CACHE_DIR"
 # Bump whenever analysis, the index or the saved layout changes meaning.
-INDEX_FORMAT = 1
-_MAGIC = b"squatqa index\n"
+INDEX_FORMAT = 3
+_MAGIC = b"squatqa index\n\0\0"
 _DIGEST_SIZE = 32
+# The file: magic, content key and record count, then each record's length and
+# CRC-32, then the records: marshal data of the corpus (its entries in chunks),
+# the analyzer and the index. Records are written and read one at a time, so a
+# large corpus never has its whole index in memory twice.
+_PREFIX = struct.Struct(f"<{len(_MAGIC)}s{_DIGEST_SIZE}sI")
+_RECORD = struct.Struct("<QI")
+_ENTRIES_PER_RECORD = 10_000
 
 
 def open_engine(path: str | os.PathLike[str] | None = None) -> Engine:
@@ -66,7 +76,7 @@ def open_engine(path: str | os.PathLike[str] | None = None) -> Engine:
     corpus = validation.decode_corpus(raw, source)
     engine = Engine(corpus, build_lexicon(json.loads(lexicon_raw)))
     if location is not None:
-        _store(location, key, _engine_state(engine))
+        _store(location, key, _engine_records(engine))
     return engine
 
 
@@ -105,26 +115,33 @@ def _content_key(corpus_raw: bytes, lexicon_raw: bytes) -> bytes:
 
 def _load(location: Path, key: bytes, source: str) -> Engine | None:
     try:
-        blob = location.read_bytes()
+        with location.open("rb") as stream:
+            prefix = stream.read(_PREFIX.size)
+            if len(prefix) != _PREFIX.size:
+                return None
+            magic, stored_key, count = _PREFIX.unpack(prefix)
+            if magic != _MAGIC or stored_key != key:
+                return None
+            table = stream.read(_RECORD.size * count)
+            if len(table) != _RECORD.size * count:
+                return None
+            records = []
+            for length, checksum in _RECORD.iter_unpack(table):
+                record = stream.read(length)
+                if len(record) != length or zlib.crc32(record) != checksum:
+                    return None
+                records.append(marshal.loads(record))
+                del record
+            if stream.read(1):
+                return None
+            return _engine_from_records(records, source)
     except OSError:
         return None
-    header = len(_MAGIC) + 2 * _DIGEST_SIZE
-    if len(blob) < header or not blob.startswith(_MAGIC):
-        return None
-    stored_key = blob[len(_MAGIC) : len(_MAGIC) + _DIGEST_SIZE]
-    checksum = blob[len(_MAGIC) + _DIGEST_SIZE : header]
-    payload = memoryview(blob)[header:]
-    if stored_key != key or blake2b(payload, digest_size=_DIGEST_SIZE).digest() != checksum:
-        return None
-    try:
-        return _engine_from_state(marshal.loads(payload), source)
-    except (ValueError, TypeError, EOFError, KeyError, IndexError):
+    except Exception:  # a file that passed its checksums yet is not ours: rebuild it
         return None
 
 
-def _store(location: Path, key: bytes, state: tuple[Any, ...]) -> None:
-    payload = marshal.dumps(state)
-    checksum = blake2b(payload, digest_size=_DIGEST_SIZE).digest()
+def _store(location: Path, key: bytes, records: list[Any]) -> None:
     import tempfile  # only a miss writes
 
     temporary: Path | None = None
@@ -133,8 +150,15 @@ def _store(location: Path, key: bytes, state: tuple[Any, ...]) -> None:
         handle, name = tempfile.mkstemp(dir=location.parent, prefix=".index-", suffix=".tmp")
         temporary = Path(name)
         with os.fdopen(handle, "wb") as stream:
-            stream.write(_MAGIC + key + checksum)
-            stream.write(payload)
+            stream.write(bytes(_PREFIX.size + _RECORD.size * len(records)))
+            table = b""
+            for part in records:
+                record = marshal.dumps(part)
+                table += _RECORD.pack(len(record), zlib.crc32(record))
+                stream.write(record)
+                del record
+            stream.seek(0)
+            stream.write(_PREFIX.pack(_MAGIC, key, len(records)) + table)
         temporary.replace(location)
         temporary = None
     except OSError:
@@ -145,20 +169,25 @@ def _store(location: Path, key: bytes, state: tuple[Any, ...]) -> None:
                 temporary.unlink()
 
 
-def _engine_state(engine: Engine) -> tuple[Any, ...]:
+def _engine_records(engine: Engine) -> list[Any]:
     corpus = engine.corpus
-    entries = tuple(tuple(entry) for entry in corpus.entries)
-    return (
-        INDEX_FORMAT,
-        (corpus.name, corpus.version, corpus.synonyms, entries),
-        engine.analyzer.to_state(),
-        engine.index.to_state(),
-    )
+    entries = [tuple(entry) for entry in corpus.entries]
+    chunks = [
+        tuple(entries[start : start + _ENTRIES_PER_RECORD])
+        for start in range(0, len(entries), _ENTRIES_PER_RECORD)
+    ]
+    head = (INDEX_FORMAT, corpus.name, corpus.version, corpus.synonyms, len(chunks))
+    return [head, *chunks, engine.analyzer.to_state(), *engine.index.to_state()]
 
 
-def _engine_from_state(state: Any, source: str) -> Engine:
-    layout, (name, version, synonyms, entries), analyzer, index = state
+def _engine_from_records(records: list[Any], source: str) -> Engine:
+    layout, name, version, synonyms, chunk_count = records[0]
     if layout != INDEX_FORMAT:
         raise ValueError("index layout from another version")
-    corpus = Corpus(name, version, map(Entry._make, entries), source, synonyms)
-    return Engine(corpus, prepared=(Analyzer.from_state(analyzer), Index.from_state(index)))
+    chunks = records[1 : 1 + chunk_count]
+    corpus = Corpus(
+        name, version, (Entry._make(entry) for chunk in chunks for entry in chunk), source, synonyms
+    )
+    analyzer = Analyzer.from_state(records[1 + chunk_count])
+    index = Index.from_state(tuple(records[2 + chunk_count :]))
+    return Engine(corpus, prepared=(analyzer, index))

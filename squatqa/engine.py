@@ -180,7 +180,7 @@ class Engine:
                 field_share[field] += share
         terms = [item.term for item in sequence]
         for first, second in set(pairwise(terms)):
-            pair_fields = index.pair_postings.get(f"{first} {second}")
+            pair_fields = index.pair_postings.get(first, second)
             if pair_fields is not None and first != second:
                 bonus = _PAIR_FACTOR * (weights[first] + weights[second]) / 2
                 for field in pair_fields:

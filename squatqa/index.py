@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 from itertools import pairwise
@@ -27,15 +28,76 @@ _ANSWER_K = 0.5
 # Function words keep this share of their rarity weight.
 FUNCTION_FACTOR = 0.7
 
+# Flat runs of numbers: arrays when built, views of the saved bytes when loaded.
+Numbers = Sequence[int]
+Reals = Sequence[float]
+
 
 class FieldPostings(NamedTuple):
-    fields: array[int]  # fields that use the term, ascending
-    shares: array[float]  # the term's share of each such field's weight
+    fields: Numbers  # fields that use the term, ascending
+    shares: Reals  # the term's share of each such field's weight
+
+
+class PairPostings:
+    """Fields in which two terms stand side by side, as three flat arrays.
+
+    A corpus has far more distinct word pairs than words (half a million for
+    100,000 entries), so they are kept sorted by a numeric code and found by
+    bisection: loading three arrays is instant where a dict of half a million
+    arrays took most of a second.
+    """
+
+    def __init__(
+        self, term_ids: dict[str, int], codes: Numbers, starts: Numbers, fields: Numbers
+    ) -> None:
+        self._term_ids = term_ids
+        self._codes = codes  # pair codes, ascending
+        self._starts = starts  # where each pair's fields begin in `fields`, then the end
+        self._fields = fields
+
+    @classmethod
+    def collect(
+        cls, term_ids: dict[str, int], found: dict[tuple[str, str], array[int]]
+    ) -> PairPostings:
+        size = len(term_ids)
+        coded = sorted(
+            (term_ids[first] * size + term_ids[second], fields)
+            for (first, second), fields in found.items()
+        )
+        codes = array("q", (code for code, _fields in coded))
+        starts = array("q", [0])
+        fields = array("i")
+        for _code, pair_fields in coded:
+            fields.extend(pair_fields)
+            starts.append(len(fields))
+        return cls(term_ids, codes, starts, fields)
+
+    def get(self, first: str, second: str) -> Numbers | None:
+        """The fields using `first` right before `second`, ascending; None if none do."""
+        first_id = self._term_ids.get(first)
+        second_id = self._term_ids.get(second)
+        if first_id is None or second_id is None:
+            return None
+        code = first_id * len(self._term_ids) + second_id
+        position = bisect_left(self._codes, code)
+        if position == len(self._codes) or self._codes[position] != code:
+            return None
+        return self._fields[self._starts[position] : self._starts[position + 1]]
+
+    def to_state(self) -> tuple[bytes, bytes, bytes]:
+        return (_raw(self._codes), _raw(self._starts), _raw(self._fields))
+
+    @classmethod
+    def from_state(
+        cls, term_ids: dict[str, int], state: tuple[bytes, bytes, bytes]
+    ) -> PairPostings:
+        codes, starts, fields = state
+        return cls(term_ids, _array("q", codes), _array("q", starts), _array("i", fields))
 
 
 class AnswerPostings(NamedTuple):
-    entries: array[int]  # entry numbers, ascending
-    strengths: array[float]  # how strongly each answer speaks to the term
+    entries: Numbers  # entry numbers, ascending
+    strengths: Reals  # how strongly each answer speaks to the term
 
 
 class Index:
@@ -46,11 +108,11 @@ class Index:
         size: int,
         weights: dict[str, float],
         stopwords: frozenset[str],
-        entry_fields: array[int],
-        field_entry: array[int],
-        field_content: array[float],
+        entry_fields: Numbers,
+        field_entry: Numbers,
+        field_content: Reals,
         field_postings: dict[str, FieldPostings],
-        pair_postings: dict[str, array[int]],
+        pair_postings: PairPostings,
         answer_postings: dict[str, AnswerPostings],
     ) -> None:
         self.size = size
@@ -68,7 +130,7 @@ class Index:
         self.field_entry = field_entry  # field -> entry number
         self.field_content = field_content  # field -> rarity of its content terms alone
         self.field_postings = field_postings  # term -> fields that use it
-        self.pair_postings = pair_postings  # "term term" -> fields with the two adjacent
+        self.pair_postings = pair_postings  # (term, term) -> fields with the two adjacent
         self.answer_postings = answer_postings  # term -> answers that use it
 
     def term_weight(self, term: str) -> float:
@@ -85,16 +147,16 @@ class Index:
             self.size,
             self.weights,
             self.stopwords,
-            self.entry_fields.tobytes(),
-            self.field_entry.tobytes(),
-            self.field_content.tobytes(),
+            _raw(self.entry_fields),
+            _raw(self.field_entry),
+            _raw(self.field_content),
             {
-                term: (postings.fields.tobytes(), postings.shares.tobytes())
+                term: (_raw(postings.fields), _raw(postings.shares))
                 for term, postings in self.field_postings.items()
             },
-            {pair: fields.tobytes() for pair, fields in self.pair_postings.items()},
+            self.pair_postings.to_state(),
             {
-                term: (postings.entries.tobytes(), postings.strengths.tobytes())
+                term: (_raw(postings.entries), _raw(postings.strengths))
                 for term, postings in self.answer_postings.items()
             },
         )
@@ -116,7 +178,7 @@ class Index:
                 term: FieldPostings(_array("i", numbers), _array("d", shares))
                 for term, (numbers, shares) in fields.items()
             },
-            {pair: _array("i", raw) for pair, raw in pairs.items()},
+            PairPostings.from_state(_term_ids(weights), pairs),
             {
                 term: AnswerPostings(_array("i", numbers), _array("f", strengths))
                 for term, (numbers, strengths) in answers.items()
@@ -132,7 +194,7 @@ class Index:
         entry_fields = array("i", [0])  # where each entry's fields start, then the end
         field_entry = array("i")
         field_lists: dict[str, array[int]] = {}
-        pair_lists: dict[str, array[int]] = {}
+        pair_lists: dict[tuple[str, str], array[int]] = {}
         answer_entries: dict[str, array[int]] = {}
         answer_counts: dict[str, array[int]] = {}
         answer_lengths = array("i")
@@ -150,7 +212,7 @@ class Index:
                 in_questions.update(terms)
                 for first, second in set(pairwise(terms)):
                     if first != second:
-                        pair_lists.setdefault(f"{first} {second}", array("i")).append(field)
+                        pair_lists.setdefault((first, second), array("i")).append(field)
             entry_fields.append(field_count)
             surface.update(words(entry.answer))
             answer_terms = Counter(analyzer.terms(entry.answer))
@@ -163,15 +225,16 @@ class Index:
 
         size = len(entries)
         weights = {term: idf(size, count) for term, count in document_frequency.items()}
+        field_content = array("d", bytes(8 * field_count))
         index = cls(
             size,
             weights,
             stopwords,
             entry_fields,
             field_entry,
-            array("d", bytes(8 * field_count)),
+            field_content,
             {},
-            pair_lists,
+            PairPostings.collect(_term_ids(weights), pair_lists),
             {},
         )
         field_weight = array("d", bytes(8 * field_count))
@@ -180,7 +243,7 @@ class Index:
             content = 0.0 if term in stopwords else weights[term]
             for field in fields:
                 field_weight[field] += ranking
-                index.field_content[field] += content
+                field_content[field] += content
         for term, fields in field_lists.items():
             ranking = index.term_weight(term)
             shares = array("d", (ranking / field_weight[field] for field in fields))
@@ -204,10 +267,21 @@ class Index:
         return index
 
 
-def _array(typecode: str, raw: bytes) -> array[Any]:
-    values = array(typecode)
-    values.frombytes(raw)
-    return values
+def _term_ids(weights: dict[str, float]) -> dict[str, int]:
+    """A number for every term, in the weights' order (kept by the saved index too)."""
+    return {term: number for number, term in enumerate(weights)}
+
+
+def _array(typecode: str, raw: bytes) -> Any:
+    """Numbers read in place from saved bytes: no copy, so a large index is held once."""
+    view: Any = memoryview(raw)
+    return view.cast(typecode)
+
+
+def _raw(values: Numbers | Reals) -> bytes:
+    """The bytes behind an array or a view of one, for saving."""
+    view: Any = values
+    return memoryview(view).tobytes()
 
 
 def idf(size: int, count: int) -> float:

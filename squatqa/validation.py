@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import sys
 
 from squatqa.corpus import Corpus, CorpusError, Entry, Problem
 
@@ -236,7 +237,10 @@ def _check_entry(index: int, raw: object, problems: list[Problem]) -> Entry | No
             if bad := _lone_surrogate(item):
                 problems.append(Problem(where, f'field "{key}", item {number}: {bad}'))
                 ok = False
-        lists[key] = tuple(item for item in value if item.strip())
+        items = tuple(item for item in value if item.strip())
+        # Tags repeat across entries: one shared string each keeps memory and the
+        # saved index small.
+        lists[key] = tuple(map(sys.intern, items)) if key == "tags" else items
     for key in raw:
         if key not in _REQUIRED_TEXT_FIELDS and key not in _OPTIONAL_LIST_FIELDS:
             problems.append(Problem(where, f'unknown field "{key}" (ignored)', "warning"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import marshal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -117,11 +116,21 @@ def test_a_checksummed_file_of_the_wrong_shape_is_ignored(
     path = write_corpus()
     expected = open_engine(path).rank(QUESTION)
     (index,) = index_files(cache_dir)
-    key = index.read_bytes()[len(squatqa.cache._MAGIC) :][: squatqa.cache._DIGEST_SIZE]
-    for state in [(INDEX_FORMAT, 1, 2), (INDEX_FORMAT + 1, None, None, None), "text", {}]:
-        squatqa.cache._store(index, key, state)  # type: ignore[arg-type]
+    good = index.read_bytes()
+    prefix = squatqa.cache._PREFIX
+    key = prefix.unpack(good[: prefix.size])[1]
+    wrong_shapes: list[list[object]] = [
+        [(INDEX_FORMAT, "Tiny", 1, {}, 0), 1, 2, 3],
+        [(INDEX_FORMAT + 1, "Tiny", 1, {}, 0), None, None],
+        [(INDEX_FORMAT, "Tiny", 1, {}, 1), (("id",),), (), ()],
+        ["text", b"", {}, []],
+        [],
+    ]
+    for records in wrong_shapes:
+        squatqa.cache._store(index, key, records)
+        assert index.read_bytes() != good  # the odd file really is in place
         assert open_engine(path).rank(QUESTION) == expected
-    assert marshal.loads(index.read_bytes()[len(squatqa.cache._MAGIC) + 64 :])[0] == INDEX_FORMAT
+    assert index.read_bytes() == good  # and the last open put a good one back
 
 
 def test_an_unwritable_cache_location_only_skips_saving(
