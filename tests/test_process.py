@@ -220,6 +220,19 @@ def test_piped_ask_does_not_import_rich() -> None:
     assert not [name for name in imported if name.split(".")[0] == "rich"]
 
 
+def test_a_cached_ask_loads_nothing_it_does_not_need(tmp_path: Path) -> None:
+    """With its index saved, a piped ask neither checks the corpus file nor writes
+    a cache, and leaves out modules that cost start-up time for nothing."""
+    env = {"SQUATQA_CACHE_DIR": str(tmp_path), "PYTHONPROFILEIMPORTTIME": "1"}
+    assert run_squatqa("ask", "why do my knees cave", env=env).returncode == exitcodes.OK
+    result = run_squatqa("ask", "why do my knees cave", env=env)
+    assert result.returncode == exitcodes.OK
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.decode().splitlines()}
+    assert "squatqa.cache" in imported
+    unneeded = {"squatqa.validation", "squatqa.evaluate", "hashlib", "tempfile", "dataclasses"}
+    assert not imported & unneeded
+
+
 # -- corpus text is data ------------------------------------------------------------
 
 HOSTILE_QUESTION = "Why do knees cave [bold red]inward[/] \x1b]8;;https://evil.example\x1b\\?"
