@@ -13,10 +13,12 @@ from squatqa.lexicon import Lexicon
 from squatqa.text import stem, words
 
 # Typo correction: shortest word considered, the length up to which a word is
-# "short" (see Analyzer._plausible_typo), and how many close words are weighed.
+# "short" (see Analyzer._plausible_typo), and how many unknown words of one
+# question are looked up (each is a search of the corpus's vocabulary; a pasted
+# page of made-up words must not take seconds).
 MIN_TYPO_LENGTH = 3
 SHORT_WORD = 4
-TYPO_CANDIDATES = 8
+MAX_REPAIRS_PER_QUESTION = 32
 # Corrections remembered per process (a batch asks many questions).
 _CORRECTION_MEMORY = 50_000
 
@@ -51,8 +53,10 @@ class Analyzer:
 
     @staticmethod
     def _lexicon_stems(lexicon: Lexicon) -> set[str]:
-        known = set(lexicon.stopwords)
+        """Terms the lexicon itself makes, which must never be "corrected" into others."""
+        known = set(lexicon.stopwords | lexicon.intents)
         known.update(stem for phrase in lexicon.phrases for stem in phrase)
+        known.update(lexicon.phrases.values())
         return known
 
     def learn(self, surface_words: set[str]) -> None:
@@ -71,9 +75,11 @@ class Analyzer:
     def analyse(self, text: str, correct_typos: bool = False) -> list[QueryTerm]:
         stems: list[tuple[str, bool]] = []
         known = self.known
+        repairs = MAX_REPAIRS_PER_QUESTION if correct_typos else 0
         for word in words(text):
             stemmed = stem(word)
-            if correct_typos and stemmed not in known:
+            if repairs and stemmed not in known:
+                repairs -= 1
                 fixed = self._correct(word)
                 if fixed is not None:
                     stems.append((stem(fixed), True))
@@ -116,8 +122,10 @@ class Analyzer:
             from rapidfuzz import process
             from rapidfuzz.distance import OSA
 
+            # Every close word, not the first few: the targets are sorted, so a
+            # limit would cut ties alphabetically, not by plausibility.
             found = process.extract(
-                word, self.targets, scorer=OSA.distance, score_cutoff=allowed, limit=TYPO_CANDIDATES
+                word, self.targets, scorer=OSA.distance, score_cutoff=allowed, limit=None
             )
             fixed = next((c for c, _d, _i in found if self._plausible_typo(word, c)), None)
         if len(self._corrections) < _CORRECTION_MEMORY:
@@ -132,6 +140,8 @@ class Analyzer:
         "mail"). So function words and short words are only reached by two swapped
         neighbours ("whta", "hakc") or, for short content words, a dropped letter ("hak").
         """
+        if candidate == word:
+            return False
         if _is_transposition(word, candidate):
             return True
         if stem(candidate) in self.lexicon.stopwords:

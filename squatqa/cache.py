@@ -35,6 +35,7 @@ except ImportError:  # pragma: no cover - Pythons built without it
 from pathlib import Path
 from typing import Any
 
+from squatqa import __version__
 from squatqa.analyzer import Analyzer
 from squatqa.corpus import Corpus, Entry, read_corpus_bytes, resolve_corpus_path
 from squatqa.engine import Engine
@@ -43,13 +44,13 @@ from squatqa.lexicon import build_lexicon, lexicon_path
 
 CACHE_ENV_VAR = "SQUATQA_CACHE_DIR"
 # Bump whenever analysis, the index or the saved layout changes meaning.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 _MAGIC = b"squatqa index\n\0\0"
 _DIGEST_SIZE = 32
 # The file: magic, content key and record count, then each record's length and
 # CRC-32, then the records: marshal data of the corpus (its entries in chunks),
-# the analyzer and the index. Records are written and read one at a time, so a
-# large corpus never has its whole index in memory twice.
+# the analyzer and the index. Records are read one at a time, so loading a large
+# corpus never holds its whole saved index as bytes and as objects at once.
 _PREFIX = struct.Struct(f"<{len(_MAGIC)}s{_DIGEST_SIZE}sI")
 _RECORD = struct.Struct("<QI")
 _ENTRIES_PER_RECORD = 10_000
@@ -100,13 +101,18 @@ def _cache_file(corpus_path: Path) -> Path | None:
     directory = cache_directory()
     if directory is None:
         return None
-    where = str(Path.cwd() / corpus_path).encode("utf-8", "surrogateescape")
+    try:
+        absolute = corpus_path if corpus_path.is_absolute() else Path.cwd() / corpus_path
+    except OSError:  # the working directory is gone: run without the cache
+        return None
+    where = str(absolute).encode("utf-8", "surrogateescape")
     return directory / f"{blake2b(where, digest_size=12).hexdigest()}.index"
 
 
 def _content_key(corpus_raw: bytes, lexicon_raw: bytes) -> bytes:
     digest = blake2b(digest_size=_DIGEST_SIZE)
-    digest.update(f"{INDEX_FORMAT}:{sys.version_info[0]}.{sys.version_info[1]}:".encode())
+    version = f"{INDEX_FORMAT}:{__version__}:{sys.version_info[0]}.{sys.version_info[1]}:"
+    digest.update(version.encode())
     digest.update(len(lexicon_raw).to_bytes(8, "little"))
     digest.update(lexicon_raw)
     digest.update(corpus_raw)
@@ -137,8 +143,8 @@ def _load(location: Path, key: bytes, source: str) -> Engine | None:
             return _engine_from_records(records, source)
     except OSError:
         return None
-    except Exception:  # a file that passed its checksums yet is not ours: rebuild it
-        return None
+    except (ValueError, TypeError, KeyError, IndexError, EOFError, OverflowError, MemoryError):
+        return None  # a file that passed its checksums yet is not ours: rebuild it
 
 
 def _store(location: Path, key: bytes, records: list[Any]) -> None:
@@ -147,6 +153,7 @@ def _store(location: Path, key: bytes, records: list[Any]) -> None:
     temporary: Path | None = None
     try:
         location.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _remove_abandoned(location.parent)
         handle, name = tempfile.mkstemp(dir=location.parent, prefix=".index-", suffix=".tmp")
         temporary = Path(name)
         with os.fdopen(handle, "wb") as stream:
@@ -167,6 +174,16 @@ def _store(location: Path, key: bytes, records: list[Any]) -> None:
         if temporary is not None:
             with contextlib.suppress(OSError):
                 temporary.unlink()
+
+
+def _remove_abandoned(directory: Path) -> None:
+    """Delete temporary files an interrupted writer left behind more than an hour ago."""
+    import time
+
+    for leftover in directory.glob(".index-*.tmp"):
+        with contextlib.suppress(OSError):
+            if time.time() - leftover.stat().st_mtime > 3600:
+                leftover.unlink()
 
 
 def _engine_records(engine: Engine) -> list[Any]:

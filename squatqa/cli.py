@@ -235,7 +235,7 @@ def _complete_id(ctx: typer.Context, incomplete: str) -> list[str]:
 
     try:
         ids = prepared_engine(ctx.params.get("corpus")).corpus.ids
-    except CorpusError:
+    except (CorpusError, OSError):
         return []
     return [entry_id for entry_id in ids if entry_id.startswith(incomplete)]
 

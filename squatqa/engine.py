@@ -4,10 +4,11 @@ Ranking is a weighted term overlap in both directions, on the terms squatqa.anal
 makes (stems, after the corpus's synonyms):
 
 * query coverage: how much of what the user asked the entry speaks to. A term in
-  the entry's question or one of its aliases counts fully; one found only in the
-  answer counts partly. Word pairs the question shares in the same order ("what
-  are the", "come from") add to it, so wording decides between entries that share
-  the same key words.
+  the entry's question or one of its aliases counts fully, and a term its answer
+  uses adds a smaller share on top (so an answer that dwells on the question's
+  words helps, and one that merely has them still counts for something). Word
+  pairs the question shares in the same order ("what are the", "come from") add
+  to it, so wording decides between entries that share the same key words.
 * entry coverage: how much of the entry's best-matching question wording the user
   asked about, so a short question that says exactly what was asked beats a long
   one that merely mentions it.
@@ -33,7 +34,7 @@ from bisect import bisect_left
 from itertools import chain, pairwise
 from typing import NamedTuple
 
-from squatqa.analyzer import Analyzer, QueryTerm
+from squatqa.analyzer import Analyzer
 from squatqa.corpus import Corpus, Entry
 from squatqa.index import Index
 from squatqa.lexicon import Lexicon, load_lexicon
@@ -51,16 +52,17 @@ _FUNCTION_CANDIDATES = 1000
 _QUERY_COVERAGE_EXPONENT = 0.75
 # A word corrected for a typo is trusted a little less than one typed right.
 _CORRECTED_FACTOR = 0.9
-# Confidence: an unknown word counts as much as a known one, an intent word less,
-# and a word matched only in the answer this share of a question match. Query
-# coverage decides this much of it, entry coverage the rest; a match on intent
-# words alone keeps the last factor.
-_CONFIDENCE_UNKNOWN = 1.0
+# Confidence: a content word counts 1 whether the corpus knows it or not, an
+# intent word less, and a word matched only in the answer this share of a
+# question match. Query coverage decides this much of it, entry coverage the
+# rest; a match on intent words alone keeps the last factor.
 _CONFIDENCE_INTENT = 0.6
 _CONFIDENCE_ANSWER = 0.3
 _CONFIDENCE_QUERY_EXPONENT = 0.85
 _OFF_TOPIC_FACTOR = 0.5
-# Below this a declined question's candidates are not worth suggesting.
+# When a question is declined, up to this many candidates scoring at least the
+# floor are suggested instead.
+_CLOSEST_LIMIT = 3
 _CLOSEST_FLOOR = 25.0
 
 
@@ -119,10 +121,15 @@ class Engine:
         When nothing clears the threshold, `closest` holds the nearest candidates
         so the caller can suggest them.
         """
-        ranked = self._ranked(query, depth=limit + related_limit + RELATED_LIMIT)
+        if limit < 1 or related_limit < 0:
+            raise ValueError(
+                f"limit must be at least 1 and related_limit at least 0, "
+                f"not {limit} and {related_limit}"
+            )
+        ranked = self._ranked(query, depth=limit + related_limit + _CLOSEST_LIMIT)
         matches = [match for match in ranked if match.score >= min_score][:limit]
         closest = (
-            [m for m in ranked[:RELATED_LIMIT] if m.score >= _CLOSEST_FLOOR] if not matches else []
+            [m for m in ranked[:_CLOSEST_LIMIT] if m.score >= _CLOSEST_FLOOR] if not matches else []
         )
         related = self._related(ranked, matches, related_limit) if matches else []
         return Answer(query, matches, related, closest)
@@ -181,7 +188,7 @@ class Engine:
         terms = [item.term for item in sequence]
         for first, second in set(pairwise(terms)):
             pair_fields = index.pair_postings.get(first, second)
-            if pair_fields is not None and first != second:
+            if pair_fields is not None:
                 bonus = _PAIR_FACTOR * (weights[first] + weights[second]) / 2
                 for field in pair_fields:
                     if field in touched:
@@ -247,7 +254,7 @@ class Engine:
             elif term in index.stopwords or len(term) < 2:
                 continue  # a single letter is no more than a function word
             else:
-                weight = 1.0 if term in index.weights else _CONFIDENCE_UNKNOWN
+                weight = 1.0
             asked += weight
             if in_question:
                 found += weight
@@ -307,4 +314,4 @@ def _best_first(item: tuple[int, float]) -> tuple[float, int]:
     return (-item[1], item[0])
 
 
-__all__ = ["DEFAULT_MIN_SCORE", "RELATED_LIMIT", "Answer", "Engine", "Match", "QueryTerm"]
+__all__ = ["DEFAULT_MIN_SCORE", "RELATED_LIMIT", "Answer", "Engine", "Match"]

@@ -20,8 +20,9 @@ from squatqa.analyzer import Analyzer
 from squatqa.corpus import Entry
 from squatqa.text import words
 
-# A term found only in an entry's answer counts this much of a question match,
-# saturating with repetition and normalised by answer length as in BM25.
+# A term an entry's answer uses adds up to this much of a question match (on top
+# of any match in its questions), saturating with repetition and normalised by
+# answer length as in BM25.
 ANSWER_FACTOR = 0.3
 _ANSWER_B = 0.75
 _ANSWER_K = 0.5

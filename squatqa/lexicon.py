@@ -29,10 +29,6 @@ class Lexicon(NamedTuple):
     # surface words the synonyms use, so typos can be corrected towards them too
     surface_words: frozenset[str]
 
-    @classmethod
-    def empty(cls) -> Lexicon:
-        return cls({}, 1, frozenset(), frozenset(), frozenset())
-
     def with_synonyms(self, synonyms: Mapping[str, Sequence[str]]) -> Lexicon:
         """This lexicon plus a corpus's synonym groups (canonical term -> variants)."""
         if not synonyms:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
@@ -23,51 +24,44 @@ if TYPE_CHECKING:
     from squatqa.evaluate import Metrics, Report
 
 
-def _escape_table(ranges: Sequence[tuple[int, int]], json_style: bool) -> dict[int, str]:
-    """str.translate table turning each listed code point into a visible escape."""
-    table: dict[int, str] = {}
-    for first, last in ranges:
-        for code in range(first, last + 1):
-            visible = f"\\x{code:02x}" if code < 0x100 and not json_style else f"\\u{code:04x}"
-            table[code] = visible
-    return table
-
-
-# C0 controls except tab/newline, DEL, C1 controls, and bidi/format overrides that
-# can reorder or hide text on screen. (Tables rather than regular expressions:
-# compiling those cost about a millisecond of every run's start.)
-_VISIBLE = _escape_table(
-    [
-        (0x00, 0x08),
-        (0x0B, 0x1F),
-        (0x7F, 0x9F),
-        (0x061C, 0x061C),
-        (0x200B, 0x200F),
-        (0x202A, 0x202E),
-        (0x2060, 0x2064),
-        (0x2066, 0x206F),
-        (0xFEFF, 0xFEFF),
-        (0xFFF9, 0xFFFB),
-    ],
-    json_style=False,
-)
-# What JSON leaves raw but a terminal could still act on when the JSON is shown.
-_JSON_ESCAPES = _escape_table(
-    [(0x7F, 0x9F), (0x061C, 0x061C), (0x200B, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069)],
-    json_style=True,
-)
-
-
 def safe_text(text: str) -> str:
-    """Show control characters as visible escapes instead of sending them to the screen."""
-    # Every code point escaped here is one str.isprintable() rejects, so most text
-    # is passed on after one quick scan.
-    return text if text.isprintable() else text.translate(_VISIBLE)
+    """Show control and format characters as visible escapes instead of sending them.
+
+    Escaped: everything str.isprintable() rejects (C0 and C1 controls, escape
+    sequences, bidirectional overrides and isolates, zero-width and other invisible
+    format characters, line and paragraph separators) except tab, newline and
+    spaces. Most text is printable and passes after one quick scan.
+    """
+    return text if text.isprintable() else _escape(text, json_style=False)
+
+
+def _escape(text: str, json_style: bool) -> str:
+    out: list[str] = []
+    for char in text:
+        if char.isprintable() or char in "\t\n" or unicodedata.category(char) == "Zs":
+            out.append(char)
+            continue
+        code = ord(char)
+        if json_style:
+            if code > 0xFFFF:  # JSON writes astral characters as a surrogate pair
+                code -= 0x10000
+                out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+            else:
+                out.append(f"\\u{code:04x}")
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return "".join(out)
 
 
 def to_json(data: object, indent: int | None = None) -> str:
     text = json.dumps(data, ensure_ascii=False, indent=indent)
-    return text if text.isprintable() else text.translate(_JSON_ESCAPES)
+    # json.dumps has escaped C0 controls already; what is left a terminal could
+    # still act on if the JSON were shown, so it is escaped the JSON way.
+    return text if text.isprintable() else _escape(text, json_style=True)
 
 
 def answer_to_dict(answer: Answer) -> dict[str, Any]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import squatqa.validation
 from squatqa import exitcodes
 from squatqa.cache import INDEX_FORMAT, cache_directory, open_engine
 from squatqa.corpus import CorpusError
-from tests.conftest import run_squatqa, small_corpus_data
+from tests.conftest import REPO, run_squatqa, small_corpus_data
 
 QUESTION = "why does my bar path drift forward"
 
@@ -188,3 +191,39 @@ def test_runs_from_the_command_line_share_the_cache(
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1]
     assert len(index_files(directory)) == 1
+
+
+def test_a_vanished_working_directory_only_skips_the_cache(
+    tmp_path: Path, cache_dir: Path, write_corpus: Callable[..., Path]
+) -> None:
+    path = write_corpus()
+    gone = tmp_path / "gone"
+    script = (
+        "import os, sys; os.mkdir(sys.argv[1]); os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]); "
+        "sys.argv = ['squatqa', 'ask', '--json', '--corpus', sys.argv[2], sys.argv[3]]; "
+        "from squatqa.__main__ import main; main()"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SQUATQA_CACHE_DIR": str(cache_dir)}
+    for corpus, status in ((str(path), exitcodes.OK), ("c.json", exitcodes.USAGE)):
+        result = subprocess.run(
+            [sys.executable, "-c", script, str(gone), corpus, QUESTION],
+            capture_output=True,
+            env=env,
+            timeout=60,
+        )
+        assert b"Traceback" not in result.stderr, result.stderr
+        assert result.returncode == status, result.stderr
+
+
+def test_abandoned_temporary_files_are_cleared_when_writing(
+    cache_dir: Path, write_corpus: Callable[..., Path]
+) -> None:
+    cache_dir.mkdir()
+    old = cache_dir / ".index-abandoned.tmp"
+    fresh = cache_dir / ".index-in-progress.tmp"
+    for leftover in (old, fresh):
+        leftover.write_bytes(b"half an index")
+    os.utime(old, (0, 0))
+    open_engine(write_corpus())
+    assert not old.exists()
+    assert fresh.exists()  # another run may still be writing it

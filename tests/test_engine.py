@@ -133,3 +133,25 @@ def test_a_match_on_intent_words_alone_is_not_confident(engine: Engine) -> None:
     ranked = engine.rank("how do you treat a cold")
     assert ranked and ranked[0].entry.id == "treat-knee-valgus"
     assert ranked[0].score < DEFAULT_MIN_SCORE
+
+
+def test_lexicon_terms_are_never_corrected_into_other_words(engine: Engine) -> None:
+    for word in ("permission", "define", "cause"):
+        assert not engine.analyzer.analyse(word, correct_typos=True)[0].corrected
+
+
+def test_only_so_many_unknown_words_of_a_question_are_looked_up(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from squatqa.analyzer import MAX_REPAIRS_PER_QUESTION
+
+    looked_up: list[str] = []
+    monkeypatch.setattr(engine.analyzer, "_correct", lambda word: looked_up.append(word))
+    engine.analyzer.analyse(" ".join(f"zq{n}xw" for n in range(200)), correct_typos=True)
+    assert len(looked_up) == MAX_REPAIRS_PER_QUESTION
+
+
+@pytest.mark.parametrize(("limit", "related"), [(0, 3), (-1, 3), (1, -1)])
+def test_ask_refuses_limits_that_mean_nothing(engine: Engine, limit: int, related: int) -> None:
+    with pytest.raises(ValueError, match="limit"):
+        engine.ask("knee valgus", limit=limit, related_limit=related)
