@@ -98,6 +98,8 @@ class Output:
 
     def __init__(self, as_json: bool, stream: TextIO | None = None) -> None:
         self.stream = stream if stream is not None else sys.stdout
+        # Every write goes through this, so a closed pipe is one exception everywhere.
+        self._out = _PipeSafe(self.stream)
         self.as_json = as_json
         self.rich = not as_json and use_rich(self.stream)
         self._console: Console | None = None
@@ -107,22 +109,15 @@ class Output:
         if self._console is None:
             from rich.console import Console
 
-            pipe_safe = cast(TextIO, _PipeSafe(self.stream))
+            pipe_safe = cast(TextIO, self._out)
             self._console = Console(file=pipe_safe, highlight=False, markup=False, emoji=False)
         return self._console
 
     def write(self, text: str) -> None:
-        try:
-            self.stream.write(text)
-            self.stream.write("\n")
-        except BrokenPipeError:
-            raise OutputClosed from None
+        self._out.write(text + "\n")
 
     def flush(self) -> None:
-        try:
-            self.stream.flush()
-        except BrokenPipeError:
-            raise OutputClosed from None
+        self._out.flush()
 
     def json(self, data: object, indent: int | None = None) -> None:
         self.write(to_json(data, indent))
