@@ -67,15 +67,20 @@ def test_undecodable_argument_bytes_are_replaced_not_fatal() -> None:
     assert json.loads(result.stdout)["matches"][0]["id"] == "what-is-hack-squat"
 
 
-def test_closed_pipe_ends_quietly() -> None:
-    lines = b"".join(b"knee valgus %d\n" % i for i in range(3000))
-    process = subprocess.Popen(
+def start_batch() -> subprocess.Popen[bytes]:
+    """`squatqa ask --json -` with every standard stream a pipe this test holds."""
+    return subprocess.Popen(
         [sys.executable, "-m", "squatqa", "ask", "--json", "-"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
+
+
+def test_closed_pipe_ends_quietly() -> None:
+    lines = b"".join(b"knee valgus %d\n" % i for i in range(3000))
+    process = start_batch()
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write(lines)
     process.stdin.close()
@@ -88,13 +93,7 @@ def test_closed_pipe_ends_quietly() -> None:
 
 
 def test_ctrl_c_in_batch_mode_exits_130_without_traceback() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "squatqa", "ask", "--json", "-"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    process = start_batch()
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write(b"hack squat\n")
     process.stdin.flush()

@@ -106,28 +106,27 @@ def test_schema_constraints_are_the_validators() -> None:
     assert ENTRY_SCHEMA.get("additionalProperties", True) is True
 
 
-@pytest.mark.parametrize("key", sorted(full_corpus()))
-def test_top_level_field_is_required_exactly_when_the_schema_says_so(key: str) -> None:
-    data = full_corpus()
-    del data[key]
+def assert_missing_field_judged(data: dict[str, Any], key: str, required: bool) -> None:
+    """The validator rejects `data` (which lacks `key`) exactly when the schema requires it."""
     corpus, problems = check_corpus_data(data, "x")
-    required = key in SCHEMA["required"]
     assert (corpus is None) == required
     if required:
         errors = [str(p) for p in problems if p.severity == "error"]
         assert any(f'missing field "{key}"' in error for error in errors), errors
+
+
+@pytest.mark.parametrize("key", sorted(full_corpus()))
+def test_top_level_field_is_required_exactly_when_the_schema_says_so(key: str) -> None:
+    data = full_corpus()
+    del data[key]
+    assert_missing_field_judged(data, key, required=key in SCHEMA["required"])
 
 
 @pytest.mark.parametrize("key", sorted(full_entry()))
 def test_entry_field_is_required_exactly_when_the_schema_says_so(key: str) -> None:
     data = full_corpus()
     del data["entries"][0][key]
-    corpus, problems = check_corpus_data(data, "x")
-    required = key in ENTRY_SCHEMA["required"]
-    assert (corpus is None) == required
-    if required:
-        errors = [str(p) for p in problems if p.severity == "error"]
-        assert any(f'missing field "{key}"' in error for error in errors), errors
+    assert_missing_field_judged(data, key, required=key in ENTRY_SCHEMA["required"])
 
 
 def test_every_required_name_is_a_known_property() -> None:
