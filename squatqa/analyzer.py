@@ -23,9 +23,11 @@ MAX_REPAIRS_PER_QUESTION = 32
 _CORRECTION_MEMORY = 50_000
 
 
-class QueryTerm(NamedTuple):
-    term: str
-    corrected: bool
+class Analysis(NamedTuple):
+    """A question's terms in order, and which of them were repaired typos."""
+
+    terms: list[str]
+    corrected: list[bool]
 
 
 class Analyzer:
@@ -39,7 +41,12 @@ class Analyzer:
         self.known = known if known is not None else self._lexicon_stems(lexicon)
         # Surface words a typo may be corrected to, sorted.
         self.targets = targets if targets is not None else []
-        self._phrase_starts = {phrase[0] for phrase in lexicon.phrases}
+        # First stem of a phrase -> the phrase lengths starting with it, longest first.
+        self._phrase_sizes: dict[str, tuple[int, ...]] = {}
+        for phrase in sorted(lexicon.phrases, key=len, reverse=True):
+            sizes = self._phrase_sizes.get(phrase[0], ())
+            if len(phrase) not in sizes:
+                self._phrase_sizes[phrase[0]] = (*sizes, len(phrase))
         self._corrections: dict[str, str | None] = {}
 
     def to_state(self) -> tuple[Any, ...]:
@@ -70,10 +77,11 @@ class Analyzer:
 
     def terms(self, text: str) -> list[str]:
         """Corpus text as terms, in order."""
-        return [term for term, _corrected in self.analyse(text)]
+        return self.analyse(text).terms
 
-    def analyse(self, text: str, correct_typos: bool = False) -> list[QueryTerm]:
-        stems: list[tuple[str, bool]] = []
+    def analyse(self, text: str, correct_typos: bool = False) -> Analysis:
+        stems: list[str] = []
+        corrected: list[bool] = []
         known = self.known
         repairs = MAX_REPAIRS_PER_QUESTION if correct_typos else 0
         for word in words(text):
@@ -82,35 +90,37 @@ class Analyzer:
                 repairs -= 1
                 fixed = self._correct(word)
                 if fixed is not None:
-                    stems.append((stem(fixed), True))
+                    stems.append(stem(fixed))
+                    corrected.append(True)
                     continue
-            stems.append((stemmed, False))
-        return self._apply_phrases(stems)
+            stems.append(stemmed)
+            corrected.append(False)
+        return self._apply_phrases(stems, corrected)
 
-    def _apply_phrases(self, stems: list[tuple[str, bool]]) -> list[QueryTerm]:
+    def _apply_phrases(self, stems: list[str], corrected: list[bool]) -> Analysis:
+        """Replace each synonym phrase by its canonical term, longest phrase first."""
+        sizes_by_start = self._phrase_sizes
+        if sizes_by_start.keys().isdisjoint(stems):
+            return Analysis(stems, corrected)
         phrases = self.lexicon.phrases
-        longest = self.lexicon.longest_phrase
-        starts = self._phrase_starts
-        terms: list[QueryTerm] = []
+        terms: list[str] = []
+        flags: list[bool] = []
         position = 0
         count = len(stems)
         while position < count:
-            term, corrected = stems[position]
-            if term in starts:
-                for size in range(min(longest, count - position), 0, -1):
-                    window = stems[position : position + size]
-                    target = phrases.get(tuple(item[0] for item in window))
-                    if target is not None:
-                        terms.append(QueryTerm(target, any(item[1] for item in window)))
-                        position += size
+            size = 1
+            target = stems[position]
+            for phrase_size in sizes_by_start.get(target, ()):
+                end = position + phrase_size
+                if end <= count:
+                    found = phrases.get(tuple(stems[position:end]))
+                    if found is not None:
+                        size, target = phrase_size, found
                         break
-                else:
-                    terms.append(QueryTerm(term, corrected))
-                    position += 1
-            else:
-                terms.append(QueryTerm(term, corrected))
-                position += 1
-        return terms
+            terms.append(target)
+            flags.append(any(corrected[position : position + size]))
+            position += size
+        return Analysis(terms, flags)
 
     def _correct(self, word: str) -> str | None:
         if word in self._corrections:

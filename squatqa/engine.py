@@ -158,10 +158,11 @@ class Engine:
     def _score(self, query: str) -> _Scored | None:
         index = self.index
         stopwords = index.stopwords
-        sequence = self.analyzer.analyse(query, correct_typos=True)
+        terms, corrected = self.analyzer.analyse(query, correct_typos=True)
+        term_weight = index.term_weight
         weights: dict[str, float] = {}
-        for term, corrected in sequence:
-            weight = index.term_weight(term) * (_CORRECTED_FACTOR if corrected else 1.0)
+        for term, repaired in zip(terms, corrected, strict=True):
+            weight = term_weight(term) * _CORRECTED_FACTOR if repaired else term_weight(term)
             if weight > weights.get(term, 0.0):
                 weights[term] = weight
         if all(term in stopwords for term in weights):
@@ -185,7 +186,6 @@ class Engine:
             for field, share in zip(fields, postings.shares, strict=True):
                 field_mass[field] += weight
                 field_share[field] += share
-        terms = [item.term for item in sequence]
         for first, second in set(pairwise(terms)):
             pair_fields = index.pair_postings.get(first, second)
             if pair_fields is not None:
@@ -199,7 +199,7 @@ class Engine:
         bounds = index.entry_fields
         question_mass: dict[int, float] = {}
         entry_coverage: dict[int, float] = {}
-        for number in {field_entry[field] for field in touched}:
+        for number in set(map(field_entry.__getitem__, touched)):
             first_field, end = bounds[number], bounds[number + 1]
             question_mass[number] = max(field_mass[first_field:end])
             entry_coverage[number] = max(field_share[first_field:end])

@@ -29,6 +29,9 @@ _ANSWER_K = 0.5
 # Function words keep this share of their rarity weight.
 FUNCTION_FACTOR = 0.7
 
+# Word pairs whose lookup is remembered per process.
+_PAIRS_REMEMBERED = 100_000
+
 # Flat runs of numbers: arrays when built, views of the saved bytes when loaded.
 Numbers = Sequence[int]
 Reals = Sequence[float]
@@ -55,6 +58,9 @@ class PairPostings:
         self._codes = codes  # pair codes, ascending
         self._starts = starts  # where each pair's fields begin in `fields`, then the end
         self._fields = fields
+        # Pairs looked up before: a batch of questions asks about the same few again
+        # and again, and a dict hit is much cheaper than two lookups and a bisection.
+        self._found: dict[tuple[str, str], Numbers | None] = {}
 
     @classmethod
     def collect(
@@ -75,6 +81,15 @@ class PairPostings:
 
     def get(self, first: str, second: str) -> Numbers | None:
         """The fields using `first` right before `second`, ascending; None if none do."""
+        key = (first, second)
+        if key in self._found:
+            return self._found[key]
+        fields = self._search(first, second)
+        if len(self._found) < _PAIRS_REMEMBERED:
+            self._found[key] = fields
+        return fields
+
+    def _search(self, first: str, second: str) -> Numbers | None:
         first_id = self._term_ids.get(first)
         second_id = self._term_ids.get(second)
         if first_id is None or second_id is None:

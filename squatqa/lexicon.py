@@ -22,7 +22,6 @@ LEXICON_NAME = "lexicon.json"
 class Lexicon(NamedTuple):
     # stemmed phrase (tuple of stems) -> the canonical term that replaces it
     phrases: dict[tuple[str, ...], str]
-    longest_phrase: int
     stopwords: frozenset[str]
     # terms that say what kind of answer is wanted, not what it is about
     intents: frozenset[str]
@@ -47,8 +46,7 @@ class Lexicon(NamedTuple):
                 key = tuple(stem(word) for word in variant_words)
                 if key and key != (target,):
                     phrases[key] = target
-        longest = max((len(key) for key in phrases), default=1)
-        return Lexicon(phrases, longest, self.stopwords, self.intents, frozenset(surface))
+        return Lexicon(phrases, self.stopwords, self.intents, frozenset(surface))
 
 
 def lexicon_path() -> Path:
@@ -77,4 +75,4 @@ def build_lexicon(raw: Mapping[str, object]) -> Lexicon:
     synonyms = raw.get("synonyms", {})
     if not isinstance(synonyms, dict):
         raise ValueError('lexicon: "synonyms" must be an object')
-    return Lexicon({}, 1, stopwords, intents, frozenset()).with_synonyms(synonyms)
+    return Lexicon({}, stopwords, intents, frozenset()).with_synonyms(synonyms)

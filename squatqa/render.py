@@ -64,6 +64,41 @@ def to_json(data: object, indent: int | None = None) -> str:
     return text if text.isprintable() else _escape(text, json_style=True)
 
 
+class AnswerJson:
+    """Answers as JSON lines, each entry's text encoded once however often it is shown.
+
+    The same bytes as to_json(answer_to_dict(answer)); in a batch of thousands of
+    questions the few entries' long answers would otherwise be encoded every time.
+    """
+
+    def __init__(self) -> None:
+        self._matches: dict[str, str] = {}  # entry id -> match object up to its score
+        self._related: dict[str, str] = {}  # entry id -> related-question object
+
+    def line(self, answer: Answer) -> str:
+        matches = ", ".join(
+            f"{self._match_start(match.entry)}{match.score!r}}}" for match in answer.matches
+        )
+        related = ", ".join(self._related_entry(entry) for entry in answer.related)
+        query = to_json(answer.query)
+        return f'{{"query": {query}, "matches": [{matches}], "related": [{related}]}}'
+
+    def _match_start(self, entry: Entry) -> str:
+        start = self._matches.get(entry.id)
+        if start is None:
+            start = to_json({"id": entry.id, "question": entry.question, "answer": entry.answer})
+            start = start[:-1] + ', "score": '
+            self._matches[entry.id] = start
+        return start
+
+    def _related_entry(self, entry: Entry) -> str:
+        text = self._related.get(entry.id)
+        if text is None:
+            text = to_json({"id": entry.id, "question": entry.question})
+            self._related[entry.id] = text
+        return text
+
+
 def answer_to_dict(answer: Answer) -> dict[str, Any]:
     return {
         "query": answer.query,
@@ -103,6 +138,7 @@ class Output:
         self.as_json = as_json
         self.rich = not as_json and use_rich(self.stream)
         self._console: Console | None = None
+        self._answer_json = AnswerJson()
 
     @property
     def console(self) -> Console:
@@ -126,7 +162,7 @@ class Output:
 
     def answer(self, answer: Answer, show_related: bool, heading: str | None = None) -> None:
         if self.as_json:
-            self.json(answer_to_dict(answer))
+            self.write(self._answer_json.line(answer))
         elif self.rich:
             self._rich_answer(answer, show_related, heading)
         else:

@@ -95,15 +95,15 @@ def test_very_long_question_is_ranked(engine: Engine) -> None:
     [("hakc", "hack"), ("whta", "what"), ("lesg", "legs"), ("hak", "hack"), ("valgis", "valgus")],
 )
 def test_typos_are_corrected_to_corpus_words(engine: Engine, typed: str, meant: str) -> None:
-    assert engine.analyzer.analyse(typed, correct_typos=True)[0].term == (
-        engine.analyzer.analyse(meant)[0].term
+    assert (
+        engine.analyzer.analyse(typed, correct_typos=True).terms[0]
+        == (engine.analyzer.analyse(meant).terms[0])
     )
 
 
 @pytest.mark.parametrize("word", ["cold", "main", "bread"])
 def test_real_words_are_not_corrected_into_corpus_words(engine: Engine, word: str) -> None:
-    (item,) = engine.analyzer.analyse(word, correct_typos=True)
-    assert not item.corrected
+    assert engine.analyzer.analyse(word, correct_typos=True).corrected == [False]
 
 
 def test_synonyms_come_from_the_corpus_not_from_code() -> None:
@@ -137,7 +137,7 @@ def test_a_match_on_intent_words_alone_is_not_confident(engine: Engine) -> None:
 
 def test_lexicon_terms_are_never_corrected_into_other_words(engine: Engine) -> None:
     for word in ("permission", "define", "cause"):
-        assert not engine.analyzer.analyse(word, correct_typos=True)[0].corrected
+        assert engine.analyzer.analyse(word, correct_typos=True).corrected == [False]
 
 
 def test_only_so_many_unknown_words_of_a_question_are_looked_up(

@@ -8,7 +8,9 @@ import unicodedata
 
 import pytest
 
-from squatqa.render import safe_text, to_json
+from squatqa.corpus import Entry
+from squatqa.engine import Answer, Match
+from squatqa.render import AnswerJson, answer_to_dict, safe_text, to_json
 
 # Characters a terminal could act on or that hide or reorder text on screen.
 DANGEROUS = [
@@ -68,3 +70,18 @@ def test_every_control_and_format_character_is_escaped_to_plain_ascii() -> None:
             assert shown != char, hex(code)
         if shown != char:
             assert shown.isascii() and shown.isprintable(), hex(code)
+
+
+def test_answer_lines_are_the_json_of_the_answer_whatever_the_text() -> None:
+    odd = "".join(DANGEROUS + KEPT) + '"quoted" \\ back\\slash'
+    entries = [
+        Entry(f"id-{n}{odd}", f"Question {n}{odd}?", f"Answer {n}.{odd}", (), ()) for n in range(3)
+    ]
+    encoder = AnswerJson()
+    for query, scores in [(f"why{odd}", [70.0, 99.9, 100.0]), ("plain", [12.3]), ("none", [])]:
+        matches = [Match(entry, score) for entry, score in zip(entries, scores, strict=False)]
+        for _repeat in range(2):  # the second time from the encoder's memory
+            answer = Answer(query, matches, entries[len(matches) :], [])
+            line = encoder.line(answer)
+            assert line == to_json(answer_to_dict(answer))
+            assert json.loads(line)["matches"] == answer_to_dict(answer)["matches"]
