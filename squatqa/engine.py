@@ -17,13 +17,10 @@ Weights grow with rarity in the corpus (squatqa.index); function words keep a sh
 of theirs, since in questions "should I" and "where can I" are what separate one
 entry from another.
 
-Confidence is a different view of the best candidate: the share of the question's
-content words its questions and aliases account for (intent words and words only
-in its answer count less, words the corpus has never seen count fully), tempered
-by how much of the entry's distinguishing wording was asked. A question about bread
-or headaches covers little of itself and falls below the threshold; a match on
-intent words alone ("how do you treat a cold") keeps only a share. The other
-candidates' scores are scaled with the best one's, so the order is the ranking's.
+Confidence is a different view of the best candidate: the evidence of how well it
+accounts for the question (Engine.evidence), turned into the chance that it is
+the right answer by squatqa.confidence. The other candidates' scores are scaled
+with the best one's, so the order is the ranking's.
 """
 
 from __future__ import annotations
@@ -35,6 +32,7 @@ from itertools import chain, pairwise
 from typing import NamedTuple
 
 from squatqa.analyzer import Analyzer
+from squatqa.confidence import Evidence, likelihood
 from squatqa.corpus import Corpus, Entry
 from squatqa.index import Index
 from squatqa.lexicon import Lexicon, load_lexicon
@@ -52,18 +50,12 @@ _FUNCTION_CANDIDATES = 1000
 _QUERY_COVERAGE_EXPONENT = 0.75
 # A word corrected for a typo is trusted a little less than one typed right.
 _CORRECTED_FACTOR = 0.9
-# Confidence: a content word counts 1 whether the corpus knows it or not, an
-# intent word less, and a word matched only in the answer this share of a
-# question match. Query coverage decides this much of it, entry coverage the
-# rest; a match on intent words alone keeps the last factor.
+# Confidence evidence: a content word counts 1, an intent word this much.
 _CONFIDENCE_INTENT = 0.6
-_CONFIDENCE_ANSWER = 0.3
-_CONFIDENCE_QUERY_EXPONENT = 0.85
-_OFF_TOPIC_FACTOR = 0.5
 # When a question is declined, up to this many candidates scoring at least the
 # floor are suggested instead.
 _CLOSEST_LIMIT = 3
-_CLOSEST_FLOOR = 25.0
+_CLOSEST_FLOOR = 10.0
 
 
 class Match(NamedTuple):
@@ -149,7 +141,7 @@ class Engine:
             else heapq.nsmallest(depth, items, key=_best_first)
         )
         top, top_score = order[0]
-        scale = self._confidence(top, scored.weights) / top_score
+        scale = self._confidence(top, scored.weights, top_score) / top_score
         return [
             Match(self._entries[number], round(100.0 * min(1.0, score * scale), 1))
             for number, score in order
@@ -223,19 +215,24 @@ class Engine:
                 scores[number] = score
         return _Scored(scores, weights)
 
-    def _confidence(self, number: int, weights: dict[str, float]) -> float:
-        """How well entry `number` accounts for the question, whatever the ranking weights.
+    def _confidence(self, number: int, weights: dict[str, float], ranking: float) -> float:
+        """How likely entry `number` answers the question; see squatqa.confidence."""
+        return likelihood(self.evidence(number, weights, ranking))
 
-        Query side: every content word counts alike (intent words less), found in
-        a question or alias fully, only in the answer partly. Entry side: how much
-        of the entry's own distinguishing wording was asked, weighted by rarity.
+    def evidence(self, number: int, weights: dict[str, float], ranking: float) -> Evidence:
+        """What entry `number` and the question's terms share, whatever the ranking weights.
+
+        Query side: content words count alike (intent words less), found in a
+        question or alias, or only in the answer. Entry side: how much of the
+        entry's own distinguishing wording was asked, weighted by rarity.
         """
         index = self.index
         intents = self.analyzer.lexicon.intents
         first_field, end = index.entry_fields[number], index.entry_fields[number + 1]
         # Rarity of the query's non-function words each of the entry's fields uses.
         shared = [0.0] * (end - first_field)
-        asked = found = 0.0
+        asked = in_questions = in_answer = 0.0
+        unknown = missed = content = 0
         on_topic = False
         for term in weights:
             postings = index.field_postings.get(term)
@@ -255,14 +252,17 @@ class Engine:
                 continue  # a single letter is no more than a function word
             else:
                 weight = 1.0
+                content += 1
             asked += weight
             if in_question:
-                found += weight
+                in_questions += weight
                 on_topic = on_topic or term not in intents
             elif self._answer_uses(number, term):
-                found += weight * _CONFIDENCE_ANSWER
-        if not asked:
-            return 0.0
+                in_answer += weight
+            elif term in index.weights:
+                missed += 1
+            else:
+                unknown += 1
         entry_share = max(
             (
                 covered / index.field_content[first_field + offset]
@@ -271,10 +271,16 @@ class Engine:
             ),
             default=0.0,
         )
-        confidence = math.pow(found / asked, _CONFIDENCE_QUERY_EXPONENT) * math.pow(
-            entry_share, 1 - _CONFIDENCE_QUERY_EXPONENT
+        return Evidence(
+            in_questions / asked if asked else 0.0,
+            in_answer / asked if asked else 0.0,
+            entry_share,
+            ranking,
+            on_topic,
+            unknown,
+            missed,
+            content,
         )
-        return confidence if on_topic else confidence * _OFF_TOPIC_FACTOR
 
     def _answer_uses(self, number: int, term: str) -> bool:
         postings = self.index.answer_postings.get(term)

@@ -1,0 +1,154 @@
+"""Fit squatqa.confidence's coefficients to labelled query sets.
+
+For every query, the engine's best-ranked entry and the evidence about it; the
+label says whether that entry is a right answer (an off-topic query's never is).
+A logistic regression (Newton's method, a little L2 regularisation so that rare
+patterns cannot take extreme weights) turns the evidence into the chance the
+answer is right. The printed coefficients go into squatqa/confidence.py.
+
+Sets not used for fitting can be named with --check: they are scored with the
+fitted coefficients and reported, which is how a blind set is used.
+
+    python benchmarks/fit_confidence.py                      # fit on the default sets
+    python benchmarks/fit_confidence.py --check tests/data/queries_holdout_d.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from squatqa import Engine, load_corpus
+from squatqa.confidence import COEFFICIENTS, INTERCEPT, Evidence
+from squatqa.engine import DEFAULT_MIN_SCORE
+from squatqa.evaluate import load_queries
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+FIT_SETS = [
+    "queries.jsonl",
+    "queries_holdout_a.jsonl",
+    "queries_holdout_b.jsonl",
+    "queries_holdout_c.jsonl",
+]
+L2 = 1.0
+
+
+class Sample(NamedTuple):
+    features: tuple[float, ...] | None  # None: nothing ranked at all
+    right: bool  # the best-ranked entry is a right answer
+    answerable: bool
+
+
+def samples(engine: Engine, path: Path) -> list[Sample]:
+    found: list[Sample] = []
+    for query in load_queries(path):
+        evidence = top_evidence(engine, query.query)
+        ranked = engine.rank(query.query)
+        right = bool(ranked) and ranked[0].entry.id in query.relevant
+        features = evidence.features() if evidence is not None else None
+        found.append(Sample(features, right, bool(query.relevant)))
+    return found
+
+
+def top_evidence(engine: Engine, text: str) -> Evidence | None:
+    scored = engine._score(text)
+    if scored is None or not scored.scores:
+        return None
+    number, ranking = min(scored.scores.items(), key=lambda item: (-item[1], item[0]))
+    return engine.evidence(number, scored.weights, ranking)
+
+
+def fit(data: Sequence[Sample], l2: float = L2, rounds: int = 30) -> list[float]:
+    """Coefficients then intercept, maximising the regularised log-likelihood."""
+    rows = [([*s.features, 1.0], 1.0 if s.right else 0.0) for s in data if s.features]
+    size = len(rows[0][0])
+    weights = [0.0] * size
+    for _round in range(rounds):
+        gradient = [0.0] * size
+        hessian = [[0.0] * size for _ in range(size)]
+        for x, y in rows:
+            p = _sigmoid(sum(w * v for w, v in zip(weights, x, strict=True)))
+            for i in range(size):
+                gradient[i] += (p - y) * x[i]
+                for j in range(size):
+                    hessian[i][j] += p * (1 - p) * x[i] * x[j]
+        for i in range(size - 1):  # the intercept is not regularised
+            gradient[i] += l2 * weights[i]
+            hessian[i][i] += l2
+        step = _solve(hessian, gradient)
+        weights = [w - s for w, s in zip(weights, step, strict=True)]
+        if max(abs(s) for s in step) < 1e-9:
+            break
+    return weights
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
+
+
+def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting; the systems here are 9 x 9."""
+    size = len(vector)
+    rows = [[*row, value] for row, value in zip(matrix, vector, strict=True)]
+    for column in range(size):
+        pivot = max(range(column, size), key=lambda r: abs(rows[r][column]))
+        rows[column], rows[pivot] = rows[pivot], rows[column]
+        for r in range(column + 1, size):
+            factor = rows[r][column] / rows[column][column]
+            for c in range(column, size + 1):
+                rows[r][c] -= factor * rows[column][c]
+    solution = [0.0] * size
+    for r in reversed(range(size)):
+        known = sum(rows[r][c] * solution[c] for c in range(r + 1, size))
+        solution[r] = (rows[r][size] - known) / rows[r][r]
+    return solution
+
+
+def scores(
+    data: Sequence[Sample], weights: Sequence[float], threshold: float
+) -> tuple[float, float]:
+    """P@1 counting a declined answerable query as a miss, and off-topic declined."""
+    answerable = [s for s in data if s.answerable]
+    off_topic = [s for s in data if not s.answerable]
+
+    def accepted(sample: Sample) -> bool:
+        if sample.features is None:
+            return False
+        z = sum(w * v for w, v in zip(weights, [*sample.features, 1.0], strict=True))
+        return 100 * _sigmoid(z) >= threshold
+
+    right = sum(1 for s in answerable if s.right and accepted(s))
+    declined = sum(1 for s in off_topic if not accepted(s))
+    return right / len(answerable), declined / len(off_topic) if off_topic else float("nan")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fit", nargs="*", type=Path, default=[DATA / n for n in FIT_SETS])
+    parser.add_argument("--check", nargs="*", type=Path, default=[])
+    parser.add_argument("--threshold", type=float, default=DEFAULT_MIN_SCORE)
+    args = parser.parse_args(argv)
+
+    engine = Engine(load_corpus())
+    fitted_on = {path: samples(engine, path) for path in args.fit}
+    checked = {path: samples(engine, path) for path in args.check}
+    weights = fit([s for data in fitted_on.values() for s in data])
+    shipped = [*COEFFICIENTS, INTERCEPT]
+    print(f"COEFFICIENTS = ({', '.join(f'{w:.2f}' for w in weights[:-1])})")
+    print(f"INTERCEPT = {weights[-1]:.2f}")
+    print(f"\nP@1 / off-topic declined at {args.threshold:g} (fitted | shipped):")
+    for label, sets in (("fit", fitted_on), ("check", checked)):
+        for path, data in sets.items():
+            new, old = scores(data, weights, args.threshold), scores(data, shipped, args.threshold)
+            print(
+                f"  {label:5s} {path.name:28s} {new[0]:.3f} / {new[1]:.3f}   "
+                f"{old[0]:.3f} / {old[1]:.3f}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
