@@ -30,6 +30,7 @@ FLOORS = {
     "queries_holdout_b.jsonl": Floors(0.96, 0.97, 0.90, 0.85, 0.08),
     "queries_holdout_c.jsonl": Floors(0.92, 0.95, 0.83, 0.93, 0.17),
     "queries_holdout_d.jsonl": Floors(0.92, 0.95, 0.80, 0.86, 0.18),
+    "queries_holdout_e.jsonl": Floors(0.90, 0.93, 0.80, 0.95, 0.19),
 }
 SETS = list(FLOORS)
 
