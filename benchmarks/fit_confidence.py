@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from squatqa import Engine, load_corpus
-from squatqa.confidence import COEFFICIENTS, INTERCEPT, Evidence
+from squatqa.confidence import COEFFICIENTS, INTERCEPT
 from squatqa.engine import DEFAULT_MIN_SCORE
 from squatqa.evaluate import load_queries
 
@@ -45,20 +45,13 @@ class Sample(NamedTuple):
 def samples(engine: Engine, path: Path) -> list[Sample]:
     found: list[Sample] = []
     for query in load_queries(path):
-        evidence = top_evidence(engine, query.query)
-        ranked = engine.rank(query.query)
-        right = bool(ranked) and ranked[0].entry.id in query.relevant
-        features = evidence.features() if evidence is not None else None
-        found.append(Sample(features, right, bool(query.relevant)))
+        best = engine.best_evidence(query.query)
+        if best is None:
+            found.append(Sample(None, False, bool(query.relevant)))
+            continue
+        entry, evidence = best
+        found.append(Sample(evidence.features(), entry.id in query.relevant, bool(query.relevant)))
     return found
-
-
-def top_evidence(engine: Engine, text: str) -> Evidence | None:
-    scored = engine._score(text)
-    if scored is None or not scored.scores:
-        return None
-    number, ranking = min(scored.scores.items(), key=lambda item: (-item[1], item[0]))
-    return engine.evidence(number, scored.weights, ranking)
 
 
 def fit(data: Sequence[Sample], l2: float = L2, rounds: int = 30) -> list[float]:

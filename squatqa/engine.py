@@ -18,7 +18,7 @@ of theirs, since in questions "should I" and "where can I" are what separate one
 entry from another.
 
 Confidence is a different view of the best candidate: the evidence of how well it
-accounts for the question (Engine.evidence), turned into the chance that it is
+accounts for the question (Engine.best_evidence), turned into the chance that it is
 the right answer by squatqa.confidence. The other candidates' scores are scaled
 with the best one's, so the order is the ranking's.
 """
@@ -215,11 +215,22 @@ class Engine:
                 scores[number] = score
         return _Scored(scores, weights)
 
+    def best_evidence(self, query: str) -> tuple[Entry, Evidence] | None:
+        """The best-ranked entry and the evidence its score comes from; None if none ranks.
+
+        For fitting and inspecting squatqa.confidence (benchmarks/fit_confidence.py).
+        """
+        scored = self._score(query)
+        if scored is None or not scored.scores:
+            return None
+        number, ranking = min(scored.scores.items(), key=_best_first)
+        return self._entries[number], self._evidence(number, scored.weights, ranking)
+
     def _confidence(self, number: int, weights: dict[str, float], ranking: float) -> float:
         """How likely entry `number` answers the question; see squatqa.confidence."""
-        return likelihood(self.evidence(number, weights, ranking))
+        return likelihood(self._evidence(number, weights, ranking))
 
-    def evidence(self, number: int, weights: dict[str, float], ranking: float) -> Evidence:
+    def _evidence(self, number: int, weights: dict[str, float], ranking: float) -> Evidence:
         """What entry `number` and the question's terms share, whatever the ranking weights.
 
         Query side: content words count alike (intent words less), found in a
