@@ -64,6 +64,7 @@ class Analyzer:
         known = set(lexicon.stopwords | lexicon.intents)
         known.update(stem for phrase in lexicon.phrases for stem in phrase)
         known.update(lexicon.phrases.values())
+        known.update(stem(word) for standard in lexicon.spellings.values() for word in standard)
         return known
 
     def learn(self, surface_words: set[str]) -> None:
@@ -84,7 +85,7 @@ class Analyzer:
         corrected: list[bool] = []
         known = self.known
         repairs = MAX_REPAIRS_PER_QUESTION if correct_typos else 0
-        for word in words(text):
+        for word in self._standard_words(text):
             stemmed = stem(word)
             if repairs and stemmed not in known:
                 repairs -= 1
@@ -96,6 +97,17 @@ class Analyzer:
             stems.append(stemmed)
             corrected.append(False)
         return self._apply_phrases(stems, corrected)
+
+    def _standard_words(self, text: str) -> list[str]:
+        """The text's words, informal spellings ("wat", "cuz") replaced by standard ones."""
+        found = words(text)
+        spellings = self.lexicon.spellings
+        if spellings.keys().isdisjoint(found):
+            return found
+        standard: list[str] = []
+        for word in found:
+            standard.extend(spellings.get(word, (word,)))
+        return standard
 
     def _apply_phrases(self, stems: list[str], corrected: list[bool]) -> Analysis:
         """Replace each synonym phrase by its canonical term, longest phrase first."""

@@ -44,7 +44,7 @@ from squatqa.lexicon import build_lexicon, lexicon_path
 
 CACHE_ENV_VAR = "SQUATQA_CACHE_DIR"
 # Bump whenever analysis, the index or the saved layout changes meaning.
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 _MAGIC = b"squatqa index\n\0\0"
 _DIGEST_SIZE = 32
 # The file: magic, content key and record count, then each record's length and

@@ -45,8 +45,8 @@ class Evidence(NamedTuple):
 
 
 # Fitted by benchmarks/fit_confidence.py (Evidence.features order, then the intercept).
-COEFFICIENTS = (2.68, 0.19, 1.49, 1.13, 1.09, -1.75, -1.94, 1.28)
-INTERCEPT = -4.33
+COEFFICIENTS = (2.76, 0.12, 1.33, 0.98, 1.06, -1.82, -2.05, 1.31)
+INTERCEPT = -4.29
 
 
 def likelihood(evidence: Evidence) -> float:

@@ -1,7 +1,8 @@
 """Vocabulary kept as data: function words for every corpus, synonyms per corpus.
 
 `data/lexicon.json` holds what is true of English questions whatever they are
-about (function words such as "the", "my", "does"). What a word means in one
+about: function words such as "the", "my", "does", and informal spellings such as
+"wat" or "cuz" with the standard words they stand for. What a word means in one
 field ("cave" is knee valgus in a squat FAQ, not a hole in the ground) belongs to
 that corpus, so synonyms come from the corpus file's own `synonyms` field. This
 module reads both into lookup tables keyed by stemmed terms.
@@ -27,6 +28,8 @@ class Lexicon(NamedTuple):
     intents: frozenset[str]
     # surface words the synonyms use, so typos can be corrected towards them too
     surface_words: frozenset[str]
+    # informal spelling (a normalised word) -> the standard words it stands for
+    spellings: dict[str, tuple[str, ...]]
 
     def with_synonyms(self, synonyms: Mapping[str, Sequence[str]]) -> Lexicon:
         """This lexicon plus a corpus's synonym groups (canonical term -> variants)."""
@@ -46,7 +49,7 @@ class Lexicon(NamedTuple):
                 key = tuple(stem(word) for word in variant_words)
                 if key and key != (target,):
                     phrases[key] = target
-        return Lexicon(phrases, self.stopwords, self.intents, frozenset(surface))
+        return self._replace(phrases=phrases, surface_words=frozenset(surface))
 
 
 def lexicon_path() -> Path:
@@ -75,4 +78,14 @@ def build_lexicon(raw: Mapping[str, object]) -> Lexicon:
     synonyms = raw.get("synonyms", {})
     if not isinstance(synonyms, dict):
         raise ValueError('lexicon: "synonyms" must be an object')
-    return Lexicon({}, stopwords, intents, frozenset()).with_synonyms(synonyms)
+    spellings_raw = raw.get("spellings", {})
+    if not isinstance(spellings_raw, dict):
+        raise ValueError('lexicon: "spellings" must be an object')
+    spellings: dict[str, tuple[str, ...]] = {}
+    for standard, variants in spellings_raw.items():
+        for variant in variants if isinstance(variants, list) else [variants]:
+            spelling = words(str(variant))
+            if len(spelling) != 1:
+                raise ValueError(f'lexicon: spelling "{variant}" must be one word')
+            spellings[spelling[0]] = tuple(words(str(standard)))
+    return Lexicon({}, stopwords, intents, frozenset(), spellings).with_synonyms(synonyms)

@@ -4,6 +4,7 @@ import pytest
 
 from squatqa import DEFAULT_MIN_SCORE, Engine, parse_corpus
 from squatqa.corpus import Corpus
+from squatqa.lexicon import build_lexicon
 from tests.conftest import small_corpus_data
 
 
@@ -99,6 +100,30 @@ def test_typos_are_corrected_to_corpus_words(engine: Engine, typed: str, meant: 
         engine.analyzer.analyse(typed, correct_typos=True).terms[0]
         == (engine.analyzer.analyse(meant).terms[0])
     )
+
+
+@pytest.mark.parametrize(
+    ("informal", "standard"),
+    [
+        ("wat is knee valgus", "what is knee valgus"),
+        ("knees cave cuz weak glutes?", "knees cave because weak glutes?"),
+        ("tbh idk wat causes knee cave", "to be honest i dont know what causes knee cave"),
+    ],
+)
+def test_informal_spellings_read_as_the_words_they_stand_for(
+    engine: Engine, informal: str, standard: str
+) -> None:
+    assert engine.analyzer.analyse(informal, correct_typos=True) == engine.analyzer.analyse(
+        standard, correct_typos=True
+    )
+    assert [(m.entry.id, m.score) for m in engine.rank(informal)] == [
+        (m.entry.id, m.score) for m in engine.rank(standard)
+    ]
+
+
+def test_a_spelling_must_be_one_word() -> None:
+    with pytest.raises(ValueError, match="one word"):
+        build_lexicon({"spellings": {"going to": ["gon na"]}})
 
 
 @pytest.mark.parametrize("word", ["cold", "main", "bread"])
