@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from squatqa import Engine, load_corpus
-from squatqa.confidence import COEFFICIENTS, INTERCEPT
+from squatqa.confidence import COEFFICIENTS, INTERCEPT, Evidence, likelihood
 from squatqa.engine import DEFAULT_MIN_SCORE
 from squatqa.evaluate import load_queries
 
@@ -37,7 +37,7 @@ L2 = 1.0
 
 
 class Sample(NamedTuple):
-    features: tuple[float, ...] | None  # None: nothing ranked at all
+    evidence: Evidence | None  # None: nothing ranked at all
     right: bool  # the best-ranked entry is a right answer
     answerable: bool
 
@@ -50,20 +50,27 @@ def samples(engine: Engine, path: Path) -> list[Sample]:
             found.append(Sample(None, False, bool(query.relevant)))
             continue
         entry, evidence = best
-        found.append(Sample(evidence.features(), entry.id in query.relevant, bool(query.relevant)))
+        found.append(Sample(evidence, entry.id in query.relevant, bool(query.relevant)))
     return found
 
 
 def fit(data: Sequence[Sample], l2: float = L2, rounds: int = 30) -> list[float]:
     """Coefficients then intercept, maximising the regularised log-likelihood."""
-    rows = [([*s.features, 1.0], 1.0 if s.right else 0.0) for s in data if s.features]
+    rows = [
+        ([*s.evidence.features(), 1.0], 1.0 if s.right else 0.0)
+        for s in data
+        if s.evidence is not None
+    ]
+    if not rows:
+        raise SystemExit("fit_confidence: no labelled question ranks any entry")
     size = len(rows[0][0])
     weights = [0.0] * size
     for _round in range(rounds):
         gradient = [0.0] * size
         hessian = [[0.0] * size for _ in range(size)]
         for x, y in rows:
-            p = _sigmoid(sum(w * v for w, v in zip(weights, x, strict=True)))
+            z = sum(w * v for w, v in zip(weights, x, strict=True))
+            p = 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
             for i in range(size):
                 gradient[i] += (p - y) * x[i]
                 for j in range(size):
@@ -76,10 +83,6 @@ def fit(data: Sequence[Sample], l2: float = L2, rounds: int = 30) -> list[float]
         if max(abs(s) for s in step) < 1e-9:
             break
     return weights
-
-
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
 
 
 def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
@@ -102,20 +105,30 @@ def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
 
 def scores(
     data: Sequence[Sample], weights: Sequence[float], threshold: float
-) -> tuple[float, float]:
-    """P@1 counting a declined answerable query as a miss, and off-topic declined."""
+) -> tuple[float | None, float | None]:
+    """P@1 counting a declined answerable query as a miss, and off-topic declined.
+
+    A question is accepted exactly as the engine does it: on the score it shows.
+    """
     answerable = [s for s in data if s.answerable]
     off_topic = [s for s in data if not s.answerable]
 
     def accepted(sample: Sample) -> bool:
-        if sample.features is None:
+        if sample.evidence is None:
             return False
-        z = sum(w * v for w, v in zip(weights, [*sample.features, 1.0], strict=True))
-        return 100 * _sigmoid(z) >= threshold
+        chance = likelihood(sample.evidence, weights[:-1], weights[-1])
+        return round(100.0 * chance, 1) >= threshold
 
     right = sum(1 for s in answerable if s.right and accepted(s))
     declined = sum(1 for s in off_topic if not accepted(s))
-    return right / len(answerable), declined / len(off_topic) if off_topic else float("nan")
+    return (
+        right / len(answerable) if answerable else None,
+        declined / len(off_topic) if off_topic else None,
+    )
+
+
+def _figure(value: float | None) -> str:
+    return "  -  " if value is None else f"{value:.3f}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -137,8 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for path, data in sets.items():
             new, old = scores(data, weights, args.threshold), scores(data, shipped, args.threshold)
             print(
-                f"  {label:5s} {path.name:28s} {new[0]:.3f} / {new[1]:.3f}   "
-                f"{old[0]:.3f} / {old[1]:.3f}"
+                f"  {label:5s} {path.name:28s} {_figure(new[0])} / {_figure(new[1])}   "
+                f"{_figure(old[0])} / {_figure(old[1])}"
             )
     return 0
 

@@ -12,48 +12,56 @@ an estimate of the chance, 0-1, that the answer is right.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import NamedTuple
+
+# A ranking score is never 0 for a ranked entry; this keeps log() defined if it is.
+_SMALLEST_RANKING = 1e-9
 
 
 class Evidence(NamedTuple):
     """What the best entry and the question share; squatqa.engine gathers it.
 
-    Content words count 1 and intent words ("why", "treat") less; function words
-    do not count.
+    In the shares, content words count 1 and intent words ("why", "treat") 0.6;
+    the counts are of content words only. Function words do not count.
     """
 
     in_questions: float  # share of the question's words the entry's questions/aliases use
     in_answer: float  # share used only by its answer
     entry_share: float  # share of the entry's own distinguishing wording that was asked
-    ranking: float  # the entry's ranking score, 0-1
+    ranking: float  # the entry's ranking score: 0 to a little over 1 (word pairs add)
     on_topic: bool  # a content word (not only intent words) is in its questions
     unknown_words: int  # question words the corpus never uses
     missed_words: int  # question words the corpus uses, but this entry does not
-    content_words: int  # question words that are neither function nor intent words
+    matched_words: int  # question words its questions or aliases use
 
     def features(self) -> tuple[float, ...]:
         return (
             self.in_questions,
             self.in_answer,
             self.entry_share,
-            math.log(self.ranking),
+            math.log(max(self.ranking, _SMALLEST_RANKING)),
             1.0 if self.on_topic else 0.0,
             float(self.unknown_words),
             float(self.missed_words),
-            float(self.content_words),
+            math.log1p(self.matched_words),
         )
 
 
 # Fitted by benchmarks/fit_confidence.py (Evidence.features order, then the intercept).
-COEFFICIENTS = (2.76, 0.12, 1.33, 0.98, 1.06, -1.82, -2.05, 1.31)
-INTERCEPT = -4.29
+COEFFICIENTS = (2.03, 1.68, 1.91, 0.98, 0.82, -0.82, -1.01, 2.83)
+INTERCEPT = -4.23
 
 
-def likelihood(evidence: Evidence) -> float:
+def likelihood(
+    evidence: Evidence,
+    coefficients: Sequence[float] = COEFFICIENTS,
+    intercept: float = INTERCEPT,
+) -> float:
     """The estimated chance, 0-1, that the entry answers the question."""
-    z = INTERCEPT + sum(
-        weight * value for weight, value in zip(COEFFICIENTS, evidence.features(), strict=True)
+    z = intercept + sum(
+        weight * value for weight, value in zip(coefficients, evidence.features(), strict=True)
     )
-    if z < -30:  # math.exp overflows long before this matters
+    if not z > -30:  # also NaN: no evidence of a match is no confidence
         return 0.0
     return 1.0 / (1.0 + math.exp(-z))

@@ -143,7 +143,7 @@ class Engine:
         top, top_score = order[0]
         scale = self._confidence(top, scored.weights, top_score) / top_score
         return [
-            Match(self._entries[number], round(100.0 * min(1.0, score * scale), 1))
+            Match(self._entries[number], round(100.0 * min(score * scale, 1.0), 1))
             for number, score in order
         ]
 
@@ -154,7 +154,7 @@ class Engine:
         term_weight = index.term_weight
         weights: dict[str, float] = {}
         for term, repaired in zip(terms, corrected, strict=True):
-            weight = term_weight(term) * _CORRECTED_FACTOR if repaired else term_weight(term)
+            weight = (term_weight(term) * _CORRECTED_FACTOR) if repaired else term_weight(term)
             if weight > weights.get(term, 0.0):
                 weights[term] = weight
         if all(term in stopwords for term in weights):
@@ -191,7 +191,7 @@ class Engine:
         bounds = index.entry_fields
         question_mass: dict[int, float] = {}
         entry_coverage: dict[int, float] = {}
-        for number in set(map(field_entry.__getitem__, touched)):
+        for number in {field_entry[field] for field in touched}:
             first_field, end = bounds[number], bounds[number + 1]
             question_mass[number] = max(field_mass[first_field:end])
             entry_coverage[number] = max(field_share[first_field:end])
@@ -243,7 +243,7 @@ class Engine:
         # Rarity of the query's non-function words each of the entry's fields uses.
         shared = [0.0] * (end - first_field)
         asked = in_questions = in_answer = 0.0
-        unknown = missed = content = 0
+        unknown = missed = matched = 0
         on_topic = False
         for term in weights:
             postings = index.field_postings.get(term)
@@ -257,19 +257,23 @@ class Engine:
                     rarity = index.weights[term]
                     for field in fields[low:high]:
                         shared[field - first_field] += rarity
-            if term in intents:
+            intent = term in intents
+            if intent:
                 weight = _CONFIDENCE_INTENT
             elif term in index.stopwords or len(term) < 2:
                 continue  # a single letter is no more than a function word
             else:
                 weight = 1.0
-                content += 1
             asked += weight
             if in_question:
                 in_questions += weight
-                on_topic = on_topic or term not in intents
+                if not intent:
+                    on_topic = True
+                    matched += 1
             elif self._answer_uses(number, term):
                 in_answer += weight
+            elif intent:
+                continue  # asking "why" where the entry says "what" is not a topic missed
             elif term in index.weights:
                 missed += 1
             else:
@@ -290,7 +294,7 @@ class Engine:
             on_topic,
             unknown,
             missed,
-            content,
+            matched,
         )
 
     def _answer_uses(self, number: int, term: str) -> bool:

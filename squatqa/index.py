@@ -29,7 +29,7 @@ _ANSWER_K = 0.5
 # Function words keep this share of their rarity weight.
 FUNCTION_FACTOR = 0.7
 
-# Word pairs whose lookup is remembered per process.
+# Word-pair lookups one PairPostings remembers, at most.
 _PAIRS_REMEMBERED = 100_000
 
 # Flat runs of numbers: arrays when built, views of the saved bytes when loaded.
@@ -58,9 +58,10 @@ class PairPostings:
         self._codes = codes  # pair codes, ascending
         self._starts = starts  # where each pair's fields begin in `fields`, then the end
         self._fields = fields
-        # Pairs looked up before: a batch of questions asks about the same few again
-        # and again, and a dict hit is much cheaper than two lookups and a bisection.
-        self._found: dict[tuple[str, str], Numbers | None] = {}
+        # Pair codes looked up before, with what was found: a batch of questions asks
+        # about the same few pairs again and again, and a dict hit is cheaper than a
+        # bisection. Only pairs of corpus words are kept, so it stays small.
+        self._found: dict[int, Numbers | None] = {}
 
     @classmethod
     def collect(
@@ -81,24 +82,22 @@ class PairPostings:
 
     def get(self, first: str, second: str) -> Numbers | None:
         """The fields using `first` right before `second`, ascending; None if none do."""
-        key = (first, second)
-        if key in self._found:
-            return self._found[key]
-        fields = self._search(first, second)
-        if len(self._found) < _PAIRS_REMEMBERED:
-            self._found[key] = fields
-        return fields
-
-    def _search(self, first: str, second: str) -> Numbers | None:
         first_id = self._term_ids.get(first)
         second_id = self._term_ids.get(second)
         if first_id is None or second_id is None:
-            return None
+            return None  # a word the corpus never uses: nothing to look up or remember
         code = first_id * len(self._term_ids) + second_id
+        if code in self._found:
+            return self._found[code]
         position = bisect_left(self._codes, code)
-        if position == len(self._codes) or self._codes[position] != code:
-            return None
-        return self._fields[self._starts[position] : self._starts[position + 1]]
+        found = (
+            self._fields[self._starts[position] : self._starts[position + 1]]
+            if position < len(self._codes) and self._codes[position] == code
+            else None
+        )
+        if len(self._found) < _PAIRS_REMEMBERED:
+            self._found[code] = found
+        return found
 
     def to_state(self) -> tuple[bytes, bytes, bytes]:
         return (_raw(self._codes), _raw(self._starts), _raw(self._fields))

@@ -77,7 +77,8 @@ class AnswerJson:
 
     def line(self, answer: Answer) -> str:
         matches = ", ".join(
-            f"{self._match_start(match.entry)}{match.score!r}}}" for match in answer.matches
+            f"{self._match_start(match.entry)}{json.dumps(match.score)}}}"
+            for match in answer.matches
         )
         related = ", ".join(self._related_entry(entry) for entry in answer.related)
         query = to_json(answer.query)

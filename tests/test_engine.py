@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from squatqa import DEFAULT_MIN_SCORE, Engine, parse_corpus
 from squatqa.corpus import Corpus
 from squatqa.lexicon import build_lexicon
+from squatqa.text import stem
 from tests.conftest import small_corpus_data
 
 
@@ -107,7 +110,7 @@ def test_typos_are_corrected_to_corpus_words(engine: Engine, typed: str, meant: 
     [
         ("wat is knee valgus", "what is knee valgus"),
         ("knees cave cuz weak glutes?", "knees cave because weak glutes?"),
-        ("tbh idk wat causes knee cave", "to be honest i dont know what causes knee cave"),
+        ("tbh idk wat causes knee cave", "honestly i dont know what causes knee cave"),
     ],
 )
 def test_informal_spellings_read_as_the_words_they_stand_for(
@@ -119,6 +122,15 @@ def test_informal_spellings_read_as_the_words_they_stand_for(
     assert [(m.entry.id, m.score) for m in engine.rank(informal)] == [
         (m.entry.id, m.score) for m in engine.rank(standard)
     ]
+
+
+def test_spellings_of_phrases_stand_for_function_words_only(engine: Engine) -> None:
+    # "idk" is filler; were it read as words that carry meaning it would count
+    # against the confidence like a topic the corpus lacks.
+    lexicon = engine.analyzer.lexicon
+    for spelling, standard in lexicon.spellings.items():
+        if len(standard) > 1:
+            assert all(stem(word) in lexicon.stopwords for word in standard), spelling
 
 
 def test_a_spelling_must_be_one_word() -> None:
@@ -138,6 +150,8 @@ def test_synonyms_come_from_the_corpus_not_from_code() -> None:
     data["synonyms"] = {"bar path": ["barbell wander", "bar wander"]}
     enriched = Engine(parse_corpus(data))
     assert top_id(enriched, "barbell wander", min_score=0) == "bar-path"
+    assert enriched.rank("barbell wander") == enriched.rank("bar path")
+    assert top_id(enriched, "why does my barbell wander forward") == "bar-path"
 
 
 def test_word_order_decides_between_entries_sharing_the_same_words() -> None:
@@ -180,3 +194,19 @@ def test_only_so_many_unknown_words_of_a_question_are_looked_up(
 def test_ask_refuses_limits_that_mean_nothing(engine: Engine, limit: int, related: int) -> None:
     with pytest.raises(ValueError, match="limit"):
         engine.ask("knee valgus", limit=limit, related_limit=related)
+
+
+def test_remembered_word_pairs_stay_few_and_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    import squatqa.index
+
+    engine = Engine(parse_corpus(small_corpus_data()))
+    pairs = engine.index.pair_postings
+    monkeypatch.setattr(squatqa.index, "_PAIRS_REMEMBERED", 2)
+    terms = engine.analyzer.terms("why does my bar path drift forward")
+    fresh = [pairs.get(first, second) for first, second in pairwise(terms)]
+    again = [pairs.get(first, second) for first, second in pairwise(terms)]
+    assert [list(f or []) for f in fresh] == [list(f or []) for f in again]
+    assert all(found is not None for found in fresh)
+    for made_up in range(100):
+        assert pairs.get(f"zq{made_up}" * 500, terms[0]) is None
+    assert len(pairs._found) <= 2

@@ -78,7 +78,7 @@ def test_answer_lines_are_the_json_of_the_answer_whatever_the_text() -> None:
         Entry(f"id-{n}{odd}", f"Question {n}{odd}?", f"Answer {n}.{odd}", (), ()) for n in range(3)
     ]
     encoder = AnswerJson()
-    for query, scores in [(f"why{odd}", [70.0, 99.9, 100.0]), ("plain", [12.3]), ("none", [])]:
+    for query, scores in [(f"why{odd}", [70.0, 99.9, 100.0]), ("plain", [0.0]), ("none", [])]:
         matches = [Match(entry, score) for entry, score in zip(entries, scores, strict=False)]
         for _repeat in range(2):  # the second time from the encoder's memory
             answer = Answer(query, matches, entries[len(matches) :], [])
