@@ -10,7 +10,7 @@ Sets not used for fitting can be named with --check: they are scored with the
 fitted coefficients and reported, which is how a blind set is used.
 
     python benchmarks/fit_confidence.py                      # fit on the default sets
-    python benchmarks/fit_confidence.py --check tests/data/queries_holdout_d.jsonl
+    python benchmarks/fit_confidence.py --check tests/data/queries_holdout_e.jsonl
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ FIT_SETS = [
     "queries_holdout_a.jsonl",
     "queries_holdout_b.jsonl",
     "queries_holdout_c.jsonl",
+    "queries_holdout_d.jsonl",
 ]
 L2 = 1.0
 

@@ -49,8 +49,8 @@ class Evidence(NamedTuple):
 
 
 # Fitted by benchmarks/fit_confidence.py (Evidence.features order, then the intercept).
-COEFFICIENTS = (2.03, 1.68, 1.91, 0.98, 0.82, -0.82, -1.01, 2.83)
-INTERCEPT = -4.23
+COEFFICIENTS = (2.38, 2.42, 1.82, 1.08, 1.06, -0.54, -0.67, 2.46)
+INTERCEPT = -4.49
 
 
 def likelihood(
