@@ -49,8 +49,8 @@ class Evidence(NamedTuple):
 
 
 # Fitted by benchmarks/fit_confidence.py (Evidence.features order, then the intercept).
-COEFFICIENTS = (2.38, 2.42, 1.82, 1.08, 1.06, -0.54, -0.67, 2.46)
-INTERCEPT = -4.49
+COEFFICIENTS = (3.36, 0.02, 2.23, 1.57, 0.88, -0.31, -0.44, 2.37)
+INTERCEPT = -5.54
 
 
 def likelihood(

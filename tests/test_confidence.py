@@ -29,8 +29,9 @@ def test_more_of_the_question_matched_is_more_confident() -> None:
     "question",
     [
         # an intent word plus words that only the answers use
-        "how do doctors treat severe pain in young people",
-        "should a doctor recommend surgery for severe back pain",
+        "how do you treat instability with a minor procedure",
+        "why do proximal and distal joints hurt",
+        "what is the concentric phase of a deadlift",
         "how do you treat a cold",
     ],
 )
