@@ -160,9 +160,7 @@ class Analyzer:
             if close:
                 fixed = (close[0],)
             else:
-                fixed = self._split_compound(word) or (
-                    (plausible[0][0],) if plausible else None
-                )
+                fixed = self._split_compound(word) or ((plausible[0][0],) if plausible else None)
         if len(self._corrections) < _CORRECTION_MEMORY:
             self._corrections[word] = fixed
         return fixed
