@@ -49,8 +49,8 @@ class Evidence(NamedTuple):
 
 
 # Fitted by benchmarks/fit_confidence.py (Evidence.features order, then the intercept).
-COEFFICIENTS = (3.36, 0.02, 2.23, 1.57, 0.88, -0.31, -0.44, 2.37)
-INTERCEPT = -5.54
+COEFFICIENTS = (3.37, -0.01, 2.23, 1.56, 0.88, -0.30, -0.45, 2.36)
+INTERCEPT = -5.55
 
 
 def likelihood(
