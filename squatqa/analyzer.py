@@ -19,8 +19,6 @@ from squatqa.text import stem, words
 MIN_TYPO_LENGTH = 3
 SHORT_WORD = 4
 MAX_REPAIRS_PER_QUESTION = 32
-# An unknown word at least this long may be two known words typed together.
-MIN_COMPOUND_LENGTH = 7
 # Corrections remembered per process (a batch asks many questions).
 _CORRECTION_MEMORY = 50_000
 
@@ -49,8 +47,7 @@ class Analyzer:
             sizes = self._phrase_sizes.get(phrase[0], ())
             if len(phrase) not in sizes:
                 self._phrase_sizes[phrase[0]] = (*sizes, len(phrase))
-        self._corrections: dict[str, tuple[str, ...] | None] = {}
-        self._target_set: frozenset[str] | None = None
+        self._corrections: dict[str, str | None] = {}
 
     def to_state(self) -> tuple[Any, ...]:
         """The analyzer as plain values for squatqa.cache."""
@@ -94,9 +91,8 @@ class Analyzer:
                 repairs -= 1
                 fixed = self._correct(word)
                 if fixed is not None:
-                    for part in fixed:
-                        stems.append(stem(part))
-                        corrected.append(True)
+                    stems.append(stem(fixed))
+                    corrected.append(True)
                     continue
             stems.append(stemmed)
             corrected.append(False)
@@ -138,11 +134,10 @@ class Analyzer:
             position += size
         return Analysis(terms, flags)
 
-    def _correct(self, word: str) -> tuple[str, ...] | None:
-        """The known word(s) an unknown word was most likely meant as, or None."""
+    def _correct(self, word: str) -> str | None:
         if word in self._corrections:
             return self._corrections[word]
-        fixed: tuple[str, ...] | None = None
+        fixed: str | None = None
         allowed = _allowed_edits(word)
         if allowed and word.isalpha() and self.targets:
             # Imported here: most questions have no unknown word to repair.
@@ -154,29 +149,10 @@ class Analyzer:
             found = process.extract(
                 word, self.targets, scorer=OSA.distance, score_cutoff=allowed, limit=None
             )
-            plausible = [(c, d) for c, d, _i in found if self._plausible_typo(word, c)]
-            # One slip beats two words run together, which beat two slips.
-            close = [c for c, d in plausible if d <= 1]
-            if close:
-                fixed = (close[0],)
-            else:
-                fixed = self._split_compound(word) or ((plausible[0][0],) if plausible else None)
+            fixed = next((c for c, _d, _i in found if self._plausible_typo(word, c)), None)
         if len(self._corrections) < _CORRECTION_MEMORY:
             self._corrections[word] = fixed
         return fixed
-
-    def _split_compound(self, word: str) -> tuple[str, str] | None:
-        """Two known words typed as one ("hacksquat", "kneecave"), split evenly as can be."""
-        if len(word) < MIN_COMPOUND_LENGTH:
-            return None
-        if self._target_set is None:
-            self._target_set = frozenset(self.targets)
-        splits = [
-            (word[:at], word[at:])
-            for at in range(MIN_TYPO_LENGTH, len(word) - MIN_TYPO_LENGTH + 1)
-            if word[:at] in self._target_set and word[at:] in self._target_set
-        ]
-        return max(splits, key=lambda parts: min(len(parts[0]), len(parts[1])), default=None)
 
     def _plausible_typo(self, word: str, candidate: str) -> bool:
         """Whether `word` is more likely a slip for `candidate` than a word of its own.

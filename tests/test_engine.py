@@ -138,18 +138,6 @@ def test_a_spelling_must_be_one_word() -> None:
         build_lexicon({"spellings": {"going to": ["gon na"]}})
 
 
-@pytest.mark.parametrize(
-    ("typed", "meant"),
-    [("hacksquat", "hack squat"), ("kneecave", "knee cave"), ("legshake", "leg shake")],
-)
-def test_two_words_typed_as_one_are_split(engine: Engine, typed: str, meant: str) -> None:
-    assert engine.analyzer.analyse(typed, correct_typos=True).terms == engine.analyzer.terms(meant)
-
-
-def test_a_long_unknown_word_is_split_only_into_known_words(engine: Engine) -> None:
-    assert len(engine.analyzer.analyse("squatshoes", correct_typos=True).terms) == 1
-
-
 @pytest.mark.parametrize("word", ["cold", "main", "bread"])
 def test_real_words_are_not_corrected_into_corpus_words(engine: Engine, word: str) -> None:
     assert engine.analyzer.analyse(word, correct_typos=True).corrected == [False]
