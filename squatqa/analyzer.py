@@ -1,4 +1,4 @@
-"""Turn text into terms: words, stems, the corpus's synonym phrases, typo repair.
+"""Turn text into terms: words, informal spellings, stems, synonym phrases, typo repair.
 
 The same analysis reads corpus text when the index is built and every question
 asked of it, so both meet on equal terms. Only questions get typo repair: corpus

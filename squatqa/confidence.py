@@ -33,7 +33,7 @@ class Evidence(NamedTuple):
     on_topic: bool  # a content word (not only intent words) is in its questions
     unknown_words: int  # question words the corpus never uses
     missed_words: int  # question words the corpus uses, but this entry does not
-    matched_words: int  # question words its questions or aliases use
+    matched_words: int  # content words of the question its questions or aliases use
 
     def features(self) -> tuple[float, ...]:
         return (
@@ -49,8 +49,8 @@ class Evidence(NamedTuple):
 
 
 # Fitted by benchmarks/fit_confidence.py (Evidence.features order, then the intercept).
-COEFFICIENTS = (3.37, -0.01, 2.23, 1.56, 0.88, -0.30, -0.45, 2.36)
-INTERCEPT = -5.55
+COEFFICIENTS = (3.36, 0.02, 2.23, 1.57, 0.88, -0.31, -0.44, 2.37)
+INTERCEPT = -5.54
 
 
 def likelihood(
