@@ -13,7 +13,7 @@ import os
 import sys
 import unicodedata
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
 from squatqa.corpus import Entry
 from squatqa.engine import Answer
@@ -67,8 +67,10 @@ def to_json(data: object, indent: int | None = None) -> str:
 class AnswerJson:
     """Answers as JSON lines, each entry's text encoded once however often it is shown.
 
-    The same bytes as to_json(answer_to_dict(answer)); in a batch of thousands of
-    questions the few entries' long answers would otherwise be encoded every time.
+    The same bytes as to_json() of the answer as a dict (query, matches with id,
+    question, answer and score, related with id and question); in a batch of
+    thousands of questions the few entries' long answers would otherwise be encoded
+    every time.
     """
 
     def __init__(self) -> None:
@@ -98,22 +100,6 @@ class AnswerJson:
             text = to_json({"id": entry.id, "question": entry.question})
             self._related[entry.id] = text
         return text
-
-
-def answer_to_dict(answer: Answer) -> dict[str, Any]:
-    return {
-        "query": answer.query,
-        "matches": [
-            {
-                "id": match.entry.id,
-                "question": match.entry.question,
-                "answer": match.entry.answer,
-                "score": match.score,
-            }
-            for match in answer.matches
-        ],
-        "related": [{"id": entry.id, "question": entry.question} for entry in answer.related],
-    }
 
 
 def use_rich(stream: TextIO) -> bool:

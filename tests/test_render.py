@@ -10,7 +10,7 @@ import pytest
 
 from squatqa.corpus import Entry
 from squatqa.engine import Answer, Match
-from squatqa.render import AnswerJson, answer_to_dict, safe_text, to_json
+from squatqa.render import AnswerJson, safe_text, to_json
 
 # Characters a terminal could act on or that hide or reorder text on screen.
 DANGEROUS = [
@@ -70,6 +70,23 @@ def test_every_control_and_format_character_is_escaped_to_plain_ascii() -> None:
             assert shown != char, hex(code)
         if shown != char:
             assert shown.isascii() and shown.isprintable(), hex(code)
+
+
+def answer_to_dict(answer: Answer) -> dict[str, object]:
+    """The documented JSON contract of one answer, built the plain way."""
+    return {
+        "query": answer.query,
+        "matches": [
+            {
+                "id": m.entry.id,
+                "question": m.entry.question,
+                "answer": m.entry.answer,
+                "score": m.score,
+            }
+            for m in answer.matches
+        ],
+        "related": [{"id": entry.id, "question": entry.question} for entry in answer.related],
+    }
 
 
 def test_answer_lines_are_the_json_of_the_answer_whatever_the_text() -> None:
