@@ -30,10 +30,14 @@ class Evidence(NamedTuple):
     in_answer: float  # share used only by its answer
     entry_share: float  # share of the entry's own distinguishing wording that was asked
     ranking: float  # the entry's ranking score: 0 to a little over 1 (word pairs add)
-    on_topic: bool  # a content word (not only intent words) is in its questions
     unknown_words: int  # question words the corpus never uses
     missed_words: int  # question words the corpus uses, but this entry does not
     matched_words: int  # content words of the question its questions or aliases use
+
+    @property
+    def on_topic(self) -> bool:
+        """A content word, not only intent words, is in the entry's questions."""
+        return self.matched_words > 0
 
     def features(self) -> tuple[float, ...]:
         return (

@@ -244,7 +244,6 @@ class Engine:
         shared = [0.0] * (end - first_field)
         asked = in_questions = in_answer = 0.0
         unknown = missed = matched = 0
-        on_topic = False
         for term in weights:
             postings = index.field_postings.get(term)
             in_question = False
@@ -268,7 +267,6 @@ class Engine:
             if in_question:
                 in_questions += weight
                 if not intent:
-                    on_topic = True
                     matched += 1
             elif self._answer_uses(number, term):
                 in_answer += weight
@@ -291,7 +289,6 @@ class Engine:
             in_answer / asked if asked else 0.0,
             entry_share,
             ranking,
-            on_topic,
             unknown,
             missed,
             matched,

@@ -12,7 +12,6 @@ TYPICAL = Evidence(
     in_answer=0.1,
     entry_share=0.5,
     ranking=0.7,
-    on_topic=True,
     unknown_words=1,
     missed_words=0,
     matched_words=2,
@@ -50,7 +49,7 @@ def test_an_intent_word_the_entry_lacks_is_not_a_missed_topic(engine: Engine) ->
 def test_unmatched_words_make_it_less_confident() -> None:
     assert likelihood(TYPICAL._replace(unknown_words=2)) < likelihood(TYPICAL)
     assert likelihood(TYPICAL._replace(missed_words=1)) < likelihood(TYPICAL)
-    assert likelihood(TYPICAL._replace(on_topic=False)) < likelihood(TYPICAL)
+    assert likelihood(TYPICAL._replace(matched_words=0)) < likelihood(TYPICAL)
 
 
 @pytest.mark.parametrize(
