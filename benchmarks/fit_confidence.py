@@ -24,7 +24,7 @@ from typing import NamedTuple
 from squatqa import Engine, load_corpus
 from squatqa.confidence import COEFFICIENTS, INTERCEPT, Evidence, likelihood
 from squatqa.engine import DEFAULT_MIN_SCORE
-from squatqa.evaluate import load_queries
+from squatqa.evaluate import QueryFileError, load_queries
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 FIT_SETS = [
@@ -156,8 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     engine = Engine(load_corpus())
-    fitted_on = {path: samples(engine, path) for path in args.fit}
-    checked = {path: samples(engine, path) for path in args.check}
+    try:
+        fitted_on = {path: samples(engine, path) for path in args.fit}
+        checked = {path: samples(engine, path) for path in args.check}
+    except QueryFileError as error:
+        raise SystemExit(f"fit_confidence: {error}") from None
     # Rounded as they are written into squatqa/confidence.py, so the figures
     # below are the ones the shipped model gives.
     weights = [round(w, 2) for w in fit([s for data in fitted_on.values() for s in data])]
