@@ -93,15 +93,16 @@ class CorpusError(Exception):
 
 def bundled_corpus_path() -> Path:
     """The corpus shipped with the package (wheel) or beside it (source checkout)."""
-    return _data_path(BUNDLED_CORPUS_NAME)
+    return data_path(BUNDLED_CORPUS_NAME)
 
 
 def schema_path() -> Path:
     """The JSON Schema of the corpus format, shipped beside the bundled corpus."""
-    return _data_path(SCHEMA_NAME)
+    return data_path(SCHEMA_NAME)
 
 
-def _data_path(name: str) -> Path:
+def data_path(name: str) -> Path:
+    """A file of data/: inside the installed package, or beside it in a source checkout."""
     here = Path(__file__).resolve().parent
     installed = here / "data" / name
     if installed.is_file():

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from squatqa.corpus import data_path
 from squatqa.text import stem, words
 
 LEXICON_NAME = "lexicon.json"
@@ -53,11 +54,7 @@ class Lexicon(NamedTuple):
 
 
 def lexicon_path() -> Path:
-    here = Path(__file__).resolve().parent
-    installed = here / "data" / LEXICON_NAME
-    if installed.is_file():
-        return installed
-    return here.parent / "data" / LEXICON_NAME
+    return data_path(LEXICON_NAME)
 
 
 def load_lexicon(path: Path | None = None) -> Lexicon:
