@@ -1,7 +1,7 @@
 """Score squatqa on the bundled corpus's labelled sets and two public FAQ sets.
 
 The bundled squat corpus is small and its labelled queries were written alongside
-the engine (the eight holdout sets without sight of its vocabulary), so figures there
+the engine (the eleven holdout sets without sight of its vocabulary), so figures there
 say how well the tool answers lifters, not how well the engine generalises.
 StackFAQ (StackExchange threads with user paraphrases) and CovidFAQ (short real
 user queries) are outside data with fixed labels and no synonyms or aliases.
@@ -55,7 +55,7 @@ STACKFAQ_FILE = Path("stackfaq") / "stackExchange-FAQ.xml"
 COVIDFAQ_FILE = Path("covidfaq") / "query_answer_pairs.json"
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = REPOSITORY.parent / "shared" / "benchmarks"
-# The bundled corpus's labelled sets: the development set and eight holdouts.
+# The bundled corpus's labelled sets: the development set and eleven holdouts.
 SQUAT_SETS = {
     "squat-dev": REPOSITORY / "tests" / "data" / "queries.jsonl",
     "squat-holdout-a": REPOSITORY / "tests" / "data" / "queries_holdout_a.jsonl",
@@ -66,6 +66,9 @@ SQUAT_SETS = {
     "squat-holdout-f": REPOSITORY / "tests" / "data" / "queries_holdout_f.jsonl",
     "squat-holdout-g": REPOSITORY / "tests" / "data" / "queries_holdout_g.jsonl",
     "squat-holdout-h": REPOSITORY / "tests" / "data" / "queries_holdout_h.jsonl",
+    "squat-holdout-i": REPOSITORY / "tests" / "data" / "queries_holdout_i.jsonl",
+    "squat-holdout-j": REPOSITORY / "tests" / "data" / "queries_holdout_j.jsonl",
+    "squat-holdout-k": REPOSITORY / "tests" / "data" / "queries_holdout_k.jsonl",
 }
 
 # The stated parameters of the BM25 baseline (Lucene's defaults).

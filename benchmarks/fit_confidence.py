@@ -1,40 +1,63 @@
-"""Fit squatqa.confidence's coefficients to labelled query sets.
+"""Fit squatqa's confidence model (data/confidence.json) to labelled query sets.
 
 For every query, the engine's best-ranked entry and the evidence about it; the
 label says whether that entry is a right answer (an off-topic query's never is).
-A logistic regression (Newton's method, a little L2 regularisation so that rare
-patterns cannot take extreme weights) turns the evidence into the chance the
-answer is right. The printed coefficients go into squatqa/confidence.py.
+Gradient boosting turns the evidence into the chance the answer is right: small
+regression trees, each fitted to what the trees before it got wrong (Newton steps
+on the log-loss, as XGBoost and scikit-learn's histogram boosting do), with exact
+split search, a minimum leaf size and shrinkage so rare patterns cannot decide
+alone. Each tree respects squatqa.confidence.MONOTONE: a split on a feature with a
+direction must order its two sides that way, and the bounds it sets are passed down
+so deeper splits cannot undo it. Plain Python, so fitting needs nothing installed.
 
-Sets not used for fitting can be named with --check: they are scored with the
-fitted coefficients and reported, which is how a blind set is used.
+    python benchmarks/fit_confidence.py                       # fit, report, change nothing
+    python benchmarks/fit_confidence.py --write               # ... and save data/confidence.json
+    python benchmarks/fit_confidence.py --cross-validate      # leave-one-set-out figures
+    python benchmarks/fit_confidence.py --check tests/data/queries_holdout_x.jsonl
 
-    python benchmarks/fit_confidence.py                      # fit on the default sets
-    python benchmarks/fit_confidence.py --check tests/data/queries_holdout_e.jsonl
+Sets named with --check are scored, never fitted on: that is how a blind set is used.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from squatqa import Engine, load_corpus
-from squatqa.confidence import COEFFICIENTS, INTERCEPT, Evidence, likelihood
+from squatqa.confidence import (
+    FEATURES,
+    MODEL_NAME,
+    MONOTONE,
+    Evidence,
+    Model,
+    Tree,
+    bundled_model,
+    likelihood,
+    model_to_raw,
+)
+from squatqa.corpus import data_path
 from squatqa.engine import DEFAULT_MIN_SCORE
 from squatqa.evaluate import QueryFileError, load_queries
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 FIT_SETS = [
     "queries.jsonl",
-    "queries_holdout_a.jsonl",
-    "queries_holdout_b.jsonl",
-    "queries_holdout_c.jsonl",
-    "queries_holdout_d.jsonl",
+    *(f"queries_holdout_{letter}.jsonl" for letter in "abcdefghi"),
 ]
+ROUNDS = 30
+DEPTH = 3
+RATE = 0.3
+MIN_LEAF = 10
 L2 = 1.0
+ABOUT = (
+    "squatqa's confidence model: boosted regression trees over the evidence in "
+    "squatqa/confidence.py, written by benchmarks/fit_confidence.py --write; "
+    "refit rather than edit."
+)
 
 
 class Sample(NamedTuple):
@@ -55,57 +78,154 @@ def samples(engine: Engine, path: Path) -> list[Sample]:
     return found
 
 
-def fit(data: Sequence[Sample], l2: float = L2, rounds: int = 30) -> list[float]:
-    """Coefficients then intercept, maximising the regularised log-likelihood."""
-    rows = [
-        ([*s.evidence.features(), 1.0], 1.0 if s.right else 0.0)
-        for s in data
-        if s.evidence is not None
-    ]
+def fit(data: Sequence[Sample]) -> Model:
+    """The model for these samples; the ones where nothing ranked carry no evidence."""
+    rows = [(s.evidence.features(), s.right) for s in data if s.evidence is not None]
     if not rows:
         raise SystemExit("fit_confidence: no labelled question ranks any entry")
-    size = len(rows[0][0])
-    weights = [0.0] * size
+    return boost([x for x, _ in rows], [y for _, y in rows], MONOTONE)
+
+
+def boost(
+    points: Sequence[Sequence[float]],
+    labels: Sequence[bool],
+    monotone: Sequence[int],
+    rounds: int = ROUNDS,
+    depth: int = DEPTH,
+    rate: float = RATE,
+    min_leaf: int = MIN_LEAF,
+    l2: float = L2,
+) -> Model:
+    """Boosted trees for the log-odds of a true label; deterministic for the same input."""
+    count = len(points)
+    targets = [1.0 if label else 0.0 for label in labels]
+    mean = min(max(sum(targets) / count, 1e-6), 1 - 1e-6)
+    prior = math.log(mean / (1 - mean))
+    grower = _Grower(points, monotone, depth, min_leaf, l2)
+    scores = [prior] * count
+    trees: list[Tree] = []
     for _round in range(rounds):
-        gradient = [0.0] * size
-        hessian = [[0.0] * size for _ in range(size)]
-        for x, y in rows:
-            z = sum(w * v for w, v in zip(weights, x, strict=True))
-            p = 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
-            for i in range(size):
-                gradient[i] += (p - y) * x[i]
-                for j in range(size):
-                    hessian[i][j] += p * (1 - p) * x[i] * x[j]
-        for i in range(size - 1):  # the intercept is not regularised
-            gradient[i] += l2 * weights[i]
-            hessian[i][i] += l2
-        step = _solve(hessian, gradient)
-        weights = [w - s for w, s in zip(weights, step, strict=True)]
-        if max(abs(s) for s in step) < 1e-9:
-            break
-    return weights
+        chances = [_sigmoid(score) for score in scores]
+        gradients = [p - y for p, y in zip(chances, targets, strict=True)]
+        hessians = [p * (1 - p) for p in chances]
+        tree = _shrink(grower.grow(gradients, hessians), rate)
+        trees.append(tree)
+        scores = [score + _leaf(tree, x) for score, x in zip(scores, points, strict=True)]
+    return Model(prior, tuple(trees))
 
 
-def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
-    """Gaussian elimination with partial pivoting; the systems here are 9 x 9."""
-    size = len(vector)
-    rows = [[*row, value] for row, value in zip(matrix, vector, strict=True)]
-    for column in range(size):
-        pivot = max(range(column, size), key=lambda r: abs(rows[r][column]))
-        rows[column], rows[pivot] = rows[pivot], rows[column]
-        for r in range(column + 1, size):
-            factor = rows[r][column] / rows[column][column]
-            for c in range(column, size + 1):
-                rows[r][c] -= factor * rows[column][c]
-    solution = [0.0] * size
-    for r in reversed(range(size)):
-        known = sum(rows[r][c] * solution[c] for c in range(r + 1, size))
-        solution[r] = (rows[r][size] - known) / rows[r][r]
-    return solution
+class _Grower:
+    """Grows one regression tree on gradients, with the points sorted once per feature."""
+
+    def __init__(
+        self,
+        points: Sequence[Sequence[float]],
+        monotone: Sequence[int],
+        depth: int,
+        min_leaf: int,
+        l2: float,
+    ) -> None:
+        self.points = points
+        self.monotone = monotone
+        self.depth = depth
+        self.min_leaf = min_leaf
+        self.l2 = l2
+        self.orders = [_sorted_by(points, feature) for feature in range(len(monotone))]
+
+    def grow(self, gradients: Sequence[float], hessians: Sequence[float]) -> Tree:
+        self.gradients = gradients
+        self.hessians = hessians
+        return self._node(list(range(len(self.points))), 0, -math.inf, math.inf)
+
+    def _value(self, gradient: float, hessian: float, low: float, high: float) -> float:
+        return min(max(-gradient / (hessian + self.l2), low), high)
+
+    def _gain(self, gradient: float, hessian: float, value: float) -> float:
+        """How much a leaf of this value lowers the (second-order) loss of its points."""
+        return -(gradient * value + 0.5 * (hessian + self.l2) * value * value)
+
+    def _node(self, members: list[int], level: int, low: float, high: float) -> Tree:
+        g, h = self.gradients, self.hessians
+        total_g = sum(g[i] for i in members)
+        total_h = sum(h[i] for i in members)
+        value = self._value(total_g, total_h, low, high)
+        if level >= self.depth or len(members) < 2 * self.min_leaf:
+            return value
+        base = self._gain(total_g, total_h, value)
+        inside = bytearray(len(self.points))
+        for i in members:
+            inside[i] = 1
+        best: tuple[float, int, float, float, float] | None = None
+        for feature, direction in enumerate(self.monotone):
+            ordered = [i for i in self.orders[feature] if inside[i]]
+            left_g = left_h = 0.0
+            for k in range(len(ordered) - 1):
+                i = ordered[k]
+                left_g += g[i]
+                left_h += h[i]
+                if k + 1 < self.min_leaf or len(ordered) - k - 1 < self.min_leaf:
+                    continue
+                here, after = self.points[i][feature], self.points[ordered[k + 1]][feature]
+                if here == after:
+                    continue
+                right_g, right_h = total_g - left_g, total_h - left_h
+                left_value = self._value(left_g, left_h, low, high)
+                right_value = self._value(right_g, right_h, low, high)
+                if direction * (right_value - left_value) < 0:
+                    continue
+                gain = (
+                    self._gain(left_g, left_h, left_value)
+                    + self._gain(right_g, right_h, right_value)
+                    - base
+                )
+                if gain > 1e-12 and (best is None or gain > best[0]):
+                    best = (gain, feature, (here + after) / 2, left_value, right_value)
+        if best is None:
+            return value
+        _gain, feature, threshold, left_value, right_value = best
+        below = [i for i in members if self.points[i][feature] <= threshold]
+        above = [i for i in members if self.points[i][feature] > threshold]
+        left_bounds, right_bounds = (low, high), (low, high)
+        if self.monotone[feature]:
+            middle = (left_value + right_value) / 2
+            if self.monotone[feature] > 0:
+                left_bounds, right_bounds = (low, middle), (middle, high)
+            else:
+                left_bounds, right_bounds = (middle, high), (low, middle)
+        return (
+            feature,
+            threshold,
+            self._node(below, level + 1, *left_bounds),
+            self._node(above, level + 1, *right_bounds),
+        )
+
+
+def _sorted_by(points: Sequence[Sequence[float]], feature: int) -> list[int]:
+    """Point numbers in the order of one feature's values."""
+    return sorted(range(len(points)), key=lambda i: points[i][feature])
+
+
+def _shrink(tree: Tree, rate: float) -> Tree:
+    if isinstance(tree, tuple):
+        feature, threshold, low, high = tree
+        return (feature, threshold, _shrink(low, rate), _shrink(high, rate))
+    return tree * rate
+
+
+def _leaf(tree: Tree, point: Sequence[float]) -> float:
+    node = tree
+    while isinstance(node, tuple):
+        feature, threshold, low, high = node
+        node = low if point[feature] <= threshold else high
+    return node
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
 
 
 def scores(
-    data: Sequence[Sample], weights: Sequence[float], threshold: float
+    data: Sequence[Sample], model: Model, threshold: float
 ) -> tuple[float | None, float | None]:
     """P@1 counting a declined answerable query as a miss, and off-topic declined.
 
@@ -117,8 +237,7 @@ def scores(
     def accepted(sample: Sample) -> bool:
         if sample.evidence is None:
             return False
-        chance = likelihood(sample.evidence, weights[:-1], weights[-1])
-        return round(100.0 * chance, 1) >= threshold
+        return round(100.0 * likelihood(sample.evidence, model), 1) >= threshold
 
     right = sum(1 for s in answerable if s.right and accepted(s))
     declined = sum(1 for s in off_topic if not accepted(s))
@@ -128,22 +247,36 @@ def scores(
     )
 
 
-def best_threshold(sets: Sequence[Sequence[Sample]], weights: Sequence[float]) -> float:
+def best_threshold(scored: Sequence[tuple[Sequence[Sample], Model]]) -> float:
     """The threshold, in steps of 5, at which answered-right plus off-topic-declined
     averaged over the sets is highest: the two errors are weighed alike."""
 
     def merit(threshold: float) -> float:
         total = 0.0
-        for data in sets:
-            right, declined = scores(data, weights, threshold)
+        for data, model in scored:
+            right, declined = scores(data, model, threshold)
             total += (right or 0.0) + (declined or 0.0)
-        return total / len(sets)
+        return total / len(scored)
 
     return max(range(30, 95, 5), key=merit)
 
 
 def _figure(value: float | None) -> str:
     return "  -  " if value is None else f"{value:.3f}"
+
+
+def _print_rows(
+    label: str, rows: Sequence[tuple[Path, Sequence[Sample], Model]], threshold: float
+) -> None:
+    totals = [0.0, 0.0]
+    for path, data, model in rows:
+        right, declined = scores(data, model, threshold)
+        totals[0] += right or 0.0
+        totals[1] += declined or 0.0
+        print(f"  {label:5s} {path.name:28s} {_figure(right)} / {_figure(declined)}")
+    if len(rows) > 1:
+        mean = [total / len(rows) for total in totals]
+        print(f"  {label:5s} {'mean':28s} {_figure(mean[0])} / {_figure(mean[1])}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -153,6 +286,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--threshold", type=float, default=None, help="score the sets at this threshold"
     )
+    parser.add_argument(
+        "--cross-validate",
+        action="store_true",
+        help="also fit once without each set and score that set: figures for unseen questions",
+    )
+    parser.add_argument(
+        "--write", action="store_true", help=f"save the fitted model as data/{MODEL_NAME}"
+    )
     args = parser.parse_args(argv)
 
     engine = Engine(load_corpus())
@@ -161,23 +302,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         checked = {path: samples(engine, path) for path in args.check}
     except QueryFileError as error:
         raise SystemExit(f"fit_confidence: {error}") from None
-    # Rounded as they are written into squatqa/confidence.py, so the figures
-    # below are the ones the shipped model gives.
-    weights = [round(w, 2) for w in fit([s for data in fitted_on.values() for s in data])]
-    shipped = [*COEFFICIENTS, INTERCEPT]
-    print(f"COEFFICIENTS = ({', '.join(f'{w:.2f}' for w in weights[:-1])})")
-    print(f"INTERCEPT = {weights[-1]:.2f}")
-    best = best_threshold(list(fitted_on.values()), weights)
-    print(f"best threshold on the fitted sets: {best:g} (now {DEFAULT_MIN_SCORE:g})")
+    model = fit([s for data in fitted_on.values() for s in data])
     threshold = args.threshold if args.threshold is not None else DEFAULT_MIN_SCORE
-    print(f"\nP@1 / off-topic declined at {threshold:g} (fitted | shipped):")
-    for label, sets in (("fit", fitted_on), ("check", checked)):
-        for path, data in sets.items():
-            new, old = scores(data, weights, threshold), scores(data, shipped, threshold)
-            print(
-                f"  {label:5s} {path.name:28s} {_figure(new[0])} / {_figure(new[1])}   "
-                f"{_figure(old[0])} / {_figure(old[1])}"
-            )
+    print(f"{len(model.trees)} trees over {', '.join(FEATURES)}")
+    print(f"\nP@1 / off-topic declined at {threshold:g}, fitted model:")
+    _print_rows("fit", [(p, d, model) for p, d in fitted_on.items()], threshold)
+    _print_rows("check", [(p, d, model) for p, d in checked.items()], threshold)
+    if checked and data_path(MODEL_NAME).is_file():
+        print("shipped model:")
+        shipped = bundled_model()
+        _print_rows("check", [(p, d, shipped) for p, d in checked.items()], threshold)
+
+    if args.cross_validate and len(fitted_on) > 1:
+        held_out = [
+            (path, data, fit([s for other, d in fitted_on.items() if other != path for s in d]))
+            for path, data in fitted_on.items()
+        ]
+        best = best_threshold([(data, held) for _path, data, held in held_out])
+        print(f"\nleft out of the fit in turn (best threshold {best:g}):")
+        _print_rows("held", held_out, threshold)
+
+    if args.write:
+        target = data_path(MODEL_NAME)
+        text = json.dumps(model_to_raw(model, ABOUT), indent=None, separators=(",", ":"))
+        target.write_text(text + "\n", encoding="utf-8")
+        print(f"\nwrote {target}")
     return 0
 
 

@@ -4,19 +4,32 @@ Ranking only has to order entries; confidence has to say whether the best one
 answers the question at all, which no single overlap measure does well: a
 paraphrase leaves words unmatched, and so does an off-topic question that shares
 the corpus's words ("why do my knees crack"). So confidence weighs several pieces
-of evidence (Evidence) in a logistic model whose coefficients were fitted to the
-labelled query sets in tests/data by benchmarks/fit_confidence.py. The result is
+of evidence (Evidence) in a small model fitted to the labelled query sets in
+tests/data by benchmarks/fit_confidence.py: boosted decision trees, because the
+pieces of evidence matter in combination (a high share of matched words means
+little when only one word was asked), which a weighted sum cannot express. Every
+tree is monotone in the evidence that has an obvious direction (more matched can
+never mean less confident), so the score moves the way a reader expects.
+
+The model is data, `data/confidence.json`, read once on first use. The result is
 an estimate of the chance, 0-1, that the answer is right.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Sequence
-from typing import NamedTuple
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple, TypeAlias
 
+from squatqa.corpus import data_path
+
+MODEL_NAME = "confidence.json"
 # A ranking score is never 0 for a ranked entry; this keeps log() defined if it is.
 _SMALLEST_RANKING = 1e-9
+# Deeper than this is not a tree the fitting script makes: a damaged file.
+_MAX_DEPTH = 16
 
 
 class Evidence(NamedTuple):
@@ -40,6 +53,7 @@ class Evidence(NamedTuple):
         return self.matched_words > 0
 
     def features(self) -> tuple[float, ...]:
+        """The evidence as the model reads it, in FEATURES order."""
         return (
             self.in_questions,
             self.in_answer,
@@ -52,20 +66,122 @@ class Evidence(NamedTuple):
         )
 
 
-# Fitted by benchmarks/fit_confidence.py (Evidence.features order, then the intercept).
-COEFFICIENTS = (3.36, 0.02, 2.23, 1.57, 0.88, -0.31, -0.44, 2.37)
-INTERCEPT = -5.54
+# Names of Evidence.features(), which the model file must list in the same order.
+FEATURES = (
+    "in_questions",
+    "in_answer",
+    "entry_share",
+    "log_ranking",
+    "on_topic",
+    "unknown_words",
+    "missed_words",
+    "log1p_matched_words",
+)
+# The direction each feature may move the chance in (1 up, -1 down, 0 either):
+# the fitting script holds every tree to it. How much of an entry's own wording
+# was asked is left free: a short alias fully asked in a long question says
+# something different from a long question fully matched.
+MONOTONE = (1, 1, 0, 1, 1, -1, -1, 1)
+
+# A tree: a leaf's log-odds contribution, or (feature, threshold, tree for values
+# at or below it, tree for values above it).
+Tree: TypeAlias = "float | tuple[int, float, Tree, Tree]"
 
 
-def likelihood(
-    evidence: Evidence,
-    coefficients: Sequence[float] = COEFFICIENTS,
-    intercept: float = INTERCEPT,
-) -> float:
+class Model(NamedTuple):
+    prior: float  # log-odds before any tree
+    trees: tuple[Tree, ...]
+
+
+def likelihood(evidence: Evidence, model: Model | None = None) -> float:
     """The estimated chance, 0-1, that the entry answers the question."""
-    z = intercept + sum(
-        weight * value for weight, value in zip(coefficients, evidence.features(), strict=True)
-    )
-    if not z > -30:  # also NaN: no evidence of a match is no confidence
+    values = evidence.features()
+    if any(value != value for value in values):  # NaN: nothing to judge by
+        return 0.0
+    chosen = model if model is not None else bundled_model()
+    z = chosen.prior
+    for tree in chosen.trees:
+        node = tree
+        while isinstance(node, tuple):
+            feature, threshold, low, high = node
+            node = low if values[feature] <= threshold else high
+        z += node
+    if not z > -30:
         return 0.0
     return 1.0 / (1.0 + math.exp(-z))
+
+
+@cache
+def bundled_model() -> Model:
+    """The model shipped with squatqa, read on first use."""
+    return load_model(data_path(MODEL_NAME))
+
+
+def load_model(path: Path) -> Model:
+    with path.open("rb") as handle:
+        raw = json.load(handle)
+    return model_from_raw(raw)
+
+
+def model_from_raw(raw: object) -> Model:
+    """A Model from the file's decoded JSON; ValueError says what is wrong with it."""
+    if not isinstance(raw, dict):
+        raise ValueError("confidence model: must be a JSON object")
+    if raw.get("features") != list(FEATURES):
+        raise ValueError(f"confidence model: 'features' must be {list(FEATURES)}")
+    prior = raw.get("prior")
+    trees = raw.get("trees")
+    if not _is_number(prior):
+        raise ValueError("confidence model: 'prior' must be a number")
+    if not isinstance(trees, list):
+        raise ValueError("confidence model: 'trees' must be a list")
+    return Model(float(prior), tuple(_tree(tree, 0) for tree in trees))  # type: ignore[arg-type]
+
+
+def model_to_raw(model: Model, about: str) -> dict[str, object]:
+    """The JSON form load_model reads; benchmarks/fit_confidence.py writes it."""
+
+    def plain(node: Tree) -> object:
+        if isinstance(node, tuple):
+            feature, threshold, low, high = node
+            return [feature, threshold, plain(low), plain(high)]
+        return node
+
+    return {
+        "about": about,
+        "features": list(FEATURES),
+        "prior": model.prior,
+        "trees": [plain(tree) for tree in model.trees],
+    }
+
+
+def _tree(raw: object, depth: int) -> Tree:
+    if _is_number(raw):
+        return float(raw)  # type: ignore[arg-type]
+    if depth >= _MAX_DEPTH or not isinstance(raw, list) or len(raw) != 4:
+        raise ValueError(
+            "confidence model: a tree node must be a number or [feature, threshold, low, high]"
+        )
+    feature, threshold, low, high = raw
+    if not isinstance(feature, int) or isinstance(feature, bool):
+        raise ValueError("confidence model: a node's feature must be a whole number")
+    if not 0 <= feature < len(FEATURES) or not _is_number(threshold):
+        raise ValueError("confidence model: a node names an unknown feature or no threshold")
+    return (feature, float(threshold), _tree(low, depth + 1), _tree(high, depth + 1))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+__all__ = [
+    "FEATURES",
+    "MONOTONE",
+    "Evidence",
+    "Model",
+    "bundled_model",
+    "likelihood",
+    "load_model",
+    "model_from_raw",
+    "model_to_raw",
+]

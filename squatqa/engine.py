@@ -37,7 +37,7 @@ from squatqa.corpus import Corpus, Entry
 from squatqa.index import Index
 from squatqa.lexicon import Lexicon, load_lexicon
 
-DEFAULT_MIN_SCORE = 70.0
+DEFAULT_MIN_SCORE = 65.0
 RELATED_LIMIT = 3
 
 # Ranking: adjacent query terms found adjacent in a question count this share of
