@@ -2,7 +2,8 @@
 
 Interrupts, closed pipes and odd standard streams are ordinary events for a
 command-line tool, not crashes: they end the run with a documented status and one
-`squatqa: ...` line at most, never a traceback.
+`squatqa: ...` line at most, never a traceback. So is a broken installation (one of
+squatqa's own data files missing or damaged): it is named, with the remedy.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from squatqa import exitcodes
 
 
 def main() -> None:
+    from squatqa.corpus import DataFileError
     from squatqa.render import OutputClosed
 
     if sys.stdin is None:
@@ -36,6 +38,9 @@ def main() -> None:
     except (OutputClosed, BrokenPipeError):
         _silence_stdout()
         sys.exit(exitcodes.OK)
+    except DataFileError as error:
+        _quiet_stderr(f"squatqa: {error}; reinstalling squatqa restores it\n")
+        status = exitcodes.USAGE
     except OSError as error:
         status = _write_failed(error)
     if status == exitcodes.INTERRUPTED:

@@ -21,7 +21,6 @@ $XDG_CACHE_HOME/squatqa, else ~/.cache/squatqa.
 from __future__ import annotations
 
 import contextlib
-import json
 import marshal
 import os
 import struct
@@ -37,10 +36,10 @@ from typing import Any
 
 from squatqa import __version__
 from squatqa.analyzer import Analyzer
-from squatqa.corpus import Corpus, Entry, read_corpus_bytes, resolve_corpus_path
+from squatqa.corpus import Corpus, Entry, read_corpus_bytes, read_data_file, resolve_corpus_path
 from squatqa.engine import Engine
 from squatqa.index import Index
-from squatqa.lexicon import build_lexicon, lexicon_path
+from squatqa.lexicon import LEXICON_NAME, parse_lexicon
 
 CACHE_ENV_VAR = "SQUATQA_CACHE_DIR"
 # Bump whenever analysis, the index or the saved layout changes meaning.
@@ -65,7 +64,7 @@ def open_engine(path: str | os.PathLike[str] | None = None) -> Engine:
     resolved = resolve_corpus_path(path)
     raw = read_corpus_bytes(resolved)
     source = str(resolved)
-    lexicon_raw = lexicon_path().read_bytes()
+    lexicon_raw = read_data_file(LEXICON_NAME)
     key = _content_key(raw, lexicon_raw)
     location = _cache_file(resolved)
     if location is not None:
@@ -75,7 +74,7 @@ def open_engine(path: str | os.PathLike[str] | None = None) -> Engine:
     from squatqa import validation  # only a miss needs to check the file
 
     corpus = validation.decode_corpus(raw, source)
-    engine = Engine(corpus, build_lexicon(json.loads(lexicon_raw)))
+    engine = Engine(corpus, parse_lexicon(lexicon_raw))
     if location is not None:
         _store(location, key, _engine_records(engine))
     return engine

@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple, TypeAlias
 
-from squatqa.corpus import data_path
+from squatqa.corpus import DataFileError, data_path, read_data_file
 
 MODEL_NAME = "confidence.json"
 # A ranking score is never 0 for a ranked entry; this keeps log() defined if it is.
@@ -113,8 +113,12 @@ def likelihood(evidence: Evidence, model: Model | None = None) -> float:
 
 @cache
 def bundled_model() -> Model:
-    """The model shipped with squatqa, read on first use."""
-    return load_model(data_path(MODEL_NAME))
+    """The model shipped with squatqa, read on first use; DataFileError if it is damaged."""
+    raw = read_data_file(MODEL_NAME)
+    try:
+        return model_from_raw(json.loads(raw))
+    except ValueError as error:  # also UnicodeDecodeError and JSONDecodeError
+        raise DataFileError(f"{data_path(MODEL_NAME)} is damaged: {error}") from None
 
 
 def load_model(path: Path) -> Model:

@@ -101,6 +101,19 @@ def schema_path() -> Path:
     return data_path(SCHEMA_NAME)
 
 
+class DataFileError(Exception):
+    """One of squatqa's own data files is missing or damaged: the installation is broken."""
+
+
+def read_data_file(name: str) -> bytes:
+    """The bytes of a file of data/; DataFileError if it cannot be read."""
+    path = data_path(name)
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise DataFileError(f"cannot read {path}: {error.strerror or error}") from None
+
+
 def data_path(name: str) -> Path:
     """A file of data/: inside the installed package, or beside it in a source checkout."""
     here = Path(__file__).resolve().parent

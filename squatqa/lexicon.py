@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from squatqa.corpus import data_path
+from squatqa.corpus import DataFileError, data_path, read_data_file
 from squatqa.text import stem, words
 
 LEXICON_NAME = "lexicon.json"
@@ -57,10 +57,20 @@ def lexicon_path() -> Path:
     return data_path(LEXICON_NAME)
 
 
-def load_lexicon(path: Path | None = None) -> Lexicon:
-    with (path or lexicon_path()).open("rb") as handle:
-        raw = json.load(handle)
-    return build_lexicon(raw)
+def load_lexicon() -> Lexicon:
+    """The lexicon shipped with squatqa; DataFileError if its file is missing or damaged."""
+    return parse_lexicon(read_data_file(LEXICON_NAME))
+
+
+def parse_lexicon(raw: bytes) -> Lexicon:
+    """The shipped lexicon from its file's bytes; DataFileError if they are not one."""
+    try:
+        decoded = json.loads(raw)
+        if not isinstance(decoded, dict):
+            raise ValueError("lexicon: must be a JSON object")
+        return build_lexicon(decoded)
+    except ValueError as error:  # also UnicodeDecodeError and JSONDecodeError
+        raise DataFileError(f"{lexicon_path()} is damaged: {error}") from None
 
 
 def build_lexicon(raw: Mapping[str, object]) -> Lexicon:

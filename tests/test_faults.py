@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from squatqa import exitcodes
-from tests.conftest import run_squatqa, small_corpus_data
+from tests.conftest import REPO, run_squatqa, small_corpus_data
 
 # Each command run against a corpus file, and what it prints when the file is fine
 # (the small corpus from conftest).
@@ -196,3 +197,52 @@ def test_ask_answers_when_cache_home_is_a_file(
     monkeypatch.delenv("SQUATQA_CACHE_DIR", raising=False)
     assert_ask_answers()
     assert cache.read_text() == "not a directory\n"
+
+
+def broken_install(tmp_path: Path, name: str, content: bytes | None) -> Path:
+    """A copy of the package and its data/ with one data file replaced (None: deleted)."""
+    root = tmp_path / "install"
+    shutil.copytree(
+        REPO / "squatqa", root / "squatqa", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copytree(REPO / "data", root / "data")
+    target = root / "data" / name
+    if content is None:
+        target.unlink()
+    else:
+        target.write_bytes(content)
+    return root
+
+
+@pytest.mark.parametrize("name", ["confidence.json", "lexicon.json"])
+@pytest.mark.parametrize(
+    ("content", "complaint"),
+    [
+        (None, b"cannot read"),
+        (b'{"trees": [', b"is damaged"),
+        (b"[]", b"is damaged"),
+        (b"\xff\xfe", b"is damaged"),
+    ],
+)
+def test_a_broken_installation_is_one_error_line(
+    tmp_path: Path, name: str, content: bytes | None, complaint: bytes
+) -> None:
+    root = broken_install(tmp_path, name, content)
+    done = run_squatqa(
+        "ask",
+        "why do my knees cave",
+        env={"PYTHONPATH": str(root), "SQUATQA_CACHE_DIR": ""},
+        cwd=tmp_path,
+    )
+    assert done.returncode == exitcodes.USAGE
+    assert done.stdout == b""
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(b"squatqa: ") and name.encode() in line and complaint in line
+    assert line.endswith(b"reinstalling squatqa restores it")
+
+
+def test_the_copied_installation_works_when_nothing_is_broken(tmp_path: Path) -> None:
+    root = broken_install(tmp_path, "unused.json", b"{}")
+    done = run_squatqa("ask", "why do my knees cave", env={"PYTHONPATH": str(root)}, cwd=tmp_path)
+    assert done.returncode == exitcodes.OK
+    assert done.stdout.startswith(b"What causes knee valgus")
