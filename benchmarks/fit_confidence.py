@@ -36,10 +36,12 @@ from squatqa.confidence import (
     Model,
     Tree,
     bundled_model,
+    chance,
     likelihood,
     model_to_raw,
+    tree_value,
 )
-from squatqa.corpus import data_path
+from squatqa.datafiles import data_path
 from squatqa.engine import DEFAULT_MIN_SCORE
 from squatqa.evaluate import QueryFileError, load_queries
 
@@ -53,6 +55,9 @@ DEPTH = 3
 RATE = 0.3
 MIN_LEAF = 10
 L2 = 1.0
+# Thresholds whose merit (mean answered-right plus off-topic-declined) is this close
+# to the best count as tied.
+NEAR_TIE = 0.005
 ABOUT = (
     "squatqa's confidence model: boosted regression trees over the evidence in "
     "squatqa/confidence.py, written by benchmarks/fit_confidence.py --write; "
@@ -67,6 +72,7 @@ class Sample(NamedTuple):
 
 
 def samples(engine: Engine, path: Path) -> list[Sample]:
+    """Each labelled question's evidence about the engine's best entry, and its label."""
     found: list[Sample] = []
     for query in load_queries(path):
         best = engine.best_evidence(query.query)
@@ -96,74 +102,120 @@ def boost(
     min_leaf: int = MIN_LEAF,
     l2: float = L2,
 ) -> Model:
-    """Boosted trees for the log-odds of a true label; deterministic for the same input."""
+    """Boosted trees for the log-odds of a true label."""
     count = len(points)
     targets = [1.0 if label else 0.0 for label in labels]
     mean = min(max(sum(targets) / count, 1e-6), 1 - 1e-6)
     prior = math.log(mean / (1 - mean))
-    grower = _Grower(points, monotone, depth, min_leaf, l2)
+    settings = _Settings(monotone, depth, min_leaf, l2)
+    # Each feature's point order, worked out once: every node's split search needs it.
+    orders = [_order_by(points, feature) for feature in range(len(monotone))]
     scores = [prior] * count
     trees: list[Tree] = []
     for _round in range(rounds):
-        chances = [_sigmoid(score) for score in scores]
+        chances = [chance(score) for score in scores]
         gradients = [p - y for p, y in zip(chances, targets, strict=True)]
         hessians = [p * (1 - p) for p in chances]
-        tree = _shrink(grower.grow(gradients, hessians), rate)
+        grown = _Grower(points, orders, settings, gradients, hessians).grow()
+        tree = _shrink(grown, rate)
         trees.append(tree)
-        scores = [score + _leaf(tree, x) for score, x in zip(scores, points, strict=True)]
+        scores = [score + tree_value(tree, x) for score, x in zip(scores, points, strict=True)]
     return Model(prior, tuple(trees))
 
 
+class _Settings(NamedTuple):
+    monotone: Sequence[int]
+    depth: int
+    min_leaf: int
+    l2: float
+
+
+class _Split(NamedTuple):
+    gain: float
+    feature: int
+    threshold: float
+    low_value: float  # the leaf values the two sides would take
+    high_value: float
+
+
 class _Grower:
-    """Grows one regression tree on gradients, with the points sorted once per feature."""
+    """Grows one regression tree on the log-loss's gradients and hessians (Newton steps).
+
+    A node's value is -G / (H + l2) over its points, kept within the bounds its
+    ancestors set. A split on a feature with a direction must order its two sides
+    that way; the midpoint of their values then bounds everything below each side,
+    so no deeper split, whatever feature it uses, can reverse the order.
+    """
 
     def __init__(
         self,
         points: Sequence[Sequence[float]],
-        monotone: Sequence[int],
-        depth: int,
-        min_leaf: int,
-        l2: float,
+        orders: Sequence[Sequence[int]],
+        settings: _Settings,
+        gradients: Sequence[float],
+        hessians: Sequence[float],
     ) -> None:
         self.points = points
-        self.monotone = monotone
-        self.depth = depth
-        self.min_leaf = min_leaf
-        self.l2 = l2
-        self.orders = [_sorted_by(points, feature) for feature in range(len(monotone))]
-
-    def grow(self, gradients: Sequence[float], hessians: Sequence[float]) -> Tree:
+        self.orders = orders
+        self.settings = settings
         self.gradients = gradients
         self.hessians = hessians
+
+    def grow(self) -> Tree:
         return self._node(list(range(len(self.points))), 0, -math.inf, math.inf)
 
     def _value(self, gradient: float, hessian: float, low: float, high: float) -> float:
-        return min(max(-gradient / (hessian + self.l2), low), high)
+        """The Newton step for these points, clipped to the bounds that keep trees monotone."""
+        return min(max(-gradient / (hessian + self.settings.l2), low), high)
 
     def _gain(self, gradient: float, hessian: float, value: float) -> float:
         """How much a leaf of this value lowers the (second-order) loss of its points."""
-        return -(gradient * value + 0.5 * (hessian + self.l2) * value * value)
+        return -(gradient * value + 0.5 * (hessian + self.settings.l2) * value * value)
 
     def _node(self, members: list[int], level: int, low: float, high: float) -> Tree:
-        g, h = self.gradients, self.hessians
-        total_g = sum(g[i] for i in members)
-        total_h = sum(h[i] for i in members)
+        total_g = sum(self.gradients[i] for i in members)
+        total_h = sum(self.hessians[i] for i in members)
         value = self._value(total_g, total_h, low, high)
-        if level >= self.depth or len(members) < 2 * self.min_leaf:
+        if level >= self.settings.depth or len(members) < 2 * self.settings.min_leaf:
             return value
-        base = self._gain(total_g, total_h, value)
+        split = self._best_split(members, total_g, total_h, low, high)
+        if split is None:
+            return value
+        below = [i for i in members if self.points[i][split.feature] <= split.threshold]
+        above = [i for i in members if self.points[i][split.feature] > split.threshold]
+        below_bounds = above_bounds = (low, high)
+        direction = self.settings.monotone[split.feature]
+        if direction:
+            middle = (split.low_value + split.high_value) / 2
+            if direction > 0:
+                below_bounds, above_bounds = (low, middle), (middle, high)
+            else:
+                below_bounds, above_bounds = (middle, high), (low, middle)
+        return (
+            split.feature,
+            split.threshold,
+            self._node(below, level + 1, *below_bounds),
+            self._node(above, level + 1, *above_bounds),
+        )
+
+    def _best_split(
+        self, members: list[int], total_g: float, total_h: float, low: float, high: float
+    ) -> _Split | None:
+        """The split that lowers the loss most, every value of every feature tried."""
+        g, h, min_leaf = self.gradients, self.hessians, self.settings.min_leaf
+        base = self._gain(total_g, total_h, self._value(total_g, total_h, low, high))
         inside = bytearray(len(self.points))
         for i in members:
             inside[i] = 1
-        best: tuple[float, int, float, float, float] | None = None
-        for feature, direction in enumerate(self.monotone):
+        best: _Split | None = None
+        for feature, direction in enumerate(self.settings.monotone):
             ordered = [i for i in self.orders[feature] if inside[i]]
             left_g = left_h = 0.0
             for k in range(len(ordered) - 1):
                 i = ordered[k]
                 left_g += g[i]
                 left_h += h[i]
-                if k + 1 < self.min_leaf or len(ordered) - k - 1 < self.min_leaf:
+                if k + 1 < min_leaf or len(ordered) - k - 1 < min_leaf:
                     continue
                 here, after = self.points[i][feature], self.points[ordered[k + 1]][feature]
                 if here == after:
@@ -172,56 +224,28 @@ class _Grower:
                 left_value = self._value(left_g, left_h, low, high)
                 right_value = self._value(right_g, right_h, low, high)
                 if direction * (right_value - left_value) < 0:
-                    continue
+                    continue  # the wrong way round: clipping would leave it flat, no use
                 gain = (
                     self._gain(left_g, left_h, left_value)
                     + self._gain(right_g, right_h, right_value)
                     - base
                 )
-                if gain > 1e-12 and (best is None or gain > best[0]):
-                    best = (gain, feature, (here + after) / 2, left_value, right_value)
-        if best is None:
-            return value
-        _gain, feature, threshold, left_value, right_value = best
-        below = [i for i in members if self.points[i][feature] <= threshold]
-        above = [i for i in members if self.points[i][feature] > threshold]
-        left_bounds, right_bounds = (low, high), (low, high)
-        if self.monotone[feature]:
-            middle = (left_value + right_value) / 2
-            if self.monotone[feature] > 0:
-                left_bounds, right_bounds = (low, middle), (middle, high)
-            else:
-                left_bounds, right_bounds = (middle, high), (low, middle)
-        return (
-            feature,
-            threshold,
-            self._node(below, level + 1, *left_bounds),
-            self._node(above, level + 1, *right_bounds),
-        )
+                if gain > 1e-12 and (best is None or gain > best.gain):
+                    best = _Split(gain, feature, (here + after) / 2, left_value, right_value)
+        return best
 
 
-def _sorted_by(points: Sequence[Sequence[float]], feature: int) -> list[int]:
+def _order_by(points: Sequence[Sequence[float]], feature: int) -> list[int]:
     """Point numbers in the order of one feature's values."""
     return sorted(range(len(points)), key=lambda i: points[i][feature])
 
 
 def _shrink(tree: Tree, rate: float) -> Tree:
+    """The tree with every leaf scaled by the learning rate."""
     if isinstance(tree, tuple):
         feature, threshold, low, high = tree
         return (feature, threshold, _shrink(low, rate), _shrink(high, rate))
     return tree * rate
-
-
-def _leaf(tree: Tree, point: Sequence[float]) -> float:
-    node = tree
-    while isinstance(node, tuple):
-        feature, threshold, low, high = node
-        node = low if point[feature] <= threshold else high
-    return node
-
-
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
 
 
 def scores(
@@ -249,7 +273,11 @@ def scores(
 
 def best_threshold(scored: Sequence[tuple[Sequence[Sample], Model]]) -> float:
     """The threshold, in steps of 5, at which answered-right plus off-topic-declined
-    averaged over the sets is highest: the two errors are weighed alike."""
+    averaged over the sets is highest: the two errors are weighed alike.
+
+    Of thresholds within NEAR_TIE of the best, the highest wins: a wrong answer costs
+    a reader more than a declined question, which still lists the closest ones.
+    """
 
     def merit(threshold: float) -> float:
         total = 0.0
@@ -258,7 +286,9 @@ def best_threshold(scored: Sequence[tuple[Sequence[Sample], Model]]) -> float:
             total += (right or 0.0) + (declined or 0.0)
         return total / len(scored)
 
-    return max(range(30, 95, 5), key=merit)
+    merits = {threshold: merit(threshold) for threshold in range(30, 95, 5)}
+    best = max(merits.values())
+    return max(threshold for threshold, value in merits.items() if value >= best - NEAR_TIE)
 
 
 def _figure(value: float | None) -> str:

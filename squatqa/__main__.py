@@ -17,7 +17,7 @@ from squatqa import exitcodes
 
 
 def main() -> None:
-    from squatqa.corpus import DataFileError
+    from squatqa.datafiles import DataFileError
     from squatqa.render import OutputClosed
 
     if sys.stdin is None:

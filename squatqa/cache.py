@@ -36,14 +36,15 @@ from typing import Any
 
 from squatqa import __version__
 from squatqa.analyzer import Analyzer
-from squatqa.corpus import Corpus, Entry, read_corpus_bytes, read_data_file, resolve_corpus_path
+from squatqa.corpus import Corpus, Entry, read_corpus_bytes, resolve_corpus_path
+from squatqa.datafiles import read_data_file
 from squatqa.engine import Engine
 from squatqa.index import Index
 from squatqa.lexicon import LEXICON_NAME, parse_lexicon
 
 CACHE_ENV_VAR = "SQUATQA_CACHE_DIR"
 # Bump whenever analysis, the index or the saved layout changes meaning.
-INDEX_FORMAT = 6
+INDEX_FORMAT = 7
 _MAGIC = b"squatqa index\n\0\0"
 _DIGEST_SIZE = 32
 # The file: magic, content key and record count, then each record's length and

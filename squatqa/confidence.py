@@ -19,17 +19,19 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple, TypeAlias
+from typing import NamedTuple, TypeAlias, TypeGuard
 
-from squatqa.corpus import DataFileError, data_path, read_data_file
+from squatqa.datafiles import DataFileError, data_path, read_data_file
 
 MODEL_NAME = "confidence.json"
 # A ranking score is never 0 for a ranked entry; this keeps log() defined if it is.
 _SMALLEST_RANKING = 1e-9
 # Deeper than this is not a tree the fitting script makes: a damaged file.
 _MAX_DEPTH = 16
+_PLACES = 9
 
 
 class Evidence(NamedTuple):
@@ -53,16 +55,20 @@ class Evidence(NamedTuple):
         return self.matched_words > 0
 
     def features(self) -> tuple[float, ...]:
-        """The evidence as the model reads it, in FEATURES order."""
+        """The evidence as the model reads it, in FEATURES order.
+
+        Rounded to 9 places: the same share reached by two sums (3/13 as 1/13 + 2/13)
+        differs in its last bits, and a tree must not tell those apart.
+        """
         return (
-            self.in_questions,
-            self.in_answer,
-            self.entry_share,
-            math.log(max(self.ranking, _SMALLEST_RANKING)),
+            round(self.in_questions, _PLACES),
+            round(self.in_answer, _PLACES),
+            round(self.entry_share, _PLACES),
+            round(math.log(max(self.ranking, _SMALLEST_RANKING)), _PLACES),
             1.0 if self.on_topic else 0.0,
             float(self.unknown_words),
             float(self.missed_words),
-            math.log1p(self.matched_words),
+            round(math.log1p(self.matched_words), _PLACES),
         )
 
 
@@ -96,16 +102,27 @@ class Model(NamedTuple):
 def likelihood(evidence: Evidence, model: Model | None = None) -> float:
     """The estimated chance, 0-1, that the entry answers the question."""
     values = evidence.features()
-    if any(value != value for value in values):  # NaN: nothing to judge by
+    if any(math.isnan(value) for value in values):  # nothing to judge by
         return 0.0
-    chosen = model if model is not None else bundled_model()
-    z = chosen.prior
-    for tree in chosen.trees:
-        node = tree
-        while isinstance(node, tuple):
-            feature, threshold, low, high = node
-            node = low if values[feature] <= threshold else high
-        z += node
+    return chance(log_odds(model if model is not None else bundled_model(), values))
+
+
+def log_odds(model: Model, values: Sequence[float]) -> float:
+    """The model's log-odds for feature values: its prior plus every tree's leaf."""
+    return model.prior + sum(tree_value(tree, values) for tree in model.trees)
+
+
+def tree_value(tree: Tree, values: Sequence[float]) -> float:
+    """The leaf of one tree that these feature values reach."""
+    node = tree
+    while isinstance(node, tuple):
+        feature, threshold, low, high = node
+        node = low if values[feature] <= threshold else high
+    return node
+
+
+def chance(z: float) -> float:
+    """Log-odds as a chance, 0-1; very low or undefined odds are no chance at all."""
     if not z > -30:
         return 0.0
     return 1.0 / (1.0 + math.exp(-z))
@@ -114,17 +131,24 @@ def likelihood(evidence: Evidence, model: Model | None = None) -> float:
 @cache
 def bundled_model() -> Model:
     """The model shipped with squatqa, read on first use; DataFileError if it is damaged."""
-    raw = read_data_file(MODEL_NAME)
     try:
-        return model_from_raw(json.loads(raw))
-    except ValueError as error:  # also UnicodeDecodeError and JSONDecodeError
+        return parse_model(read_data_file(MODEL_NAME))
+    except ValueError as error:
         raise DataFileError(f"{data_path(MODEL_NAME)} is damaged: {error}") from None
 
 
 def load_model(path: Path) -> Model:
-    with path.open("rb") as handle:
-        raw = json.load(handle)
-    return model_from_raw(raw)
+    """A model file written by benchmarks/fit_confidence.py; ValueError if it is not one."""
+    return parse_model(path.read_bytes())
+
+
+def parse_model(raw: bytes) -> Model:
+    try:
+        decoded = json.loads(raw)
+    except RecursionError:  # nested past what the decoder follows: not a model file
+        raise ValueError("confidence model: nested too deeply") from None
+    # ValueError also covers undecodable bytes and malformed JSON.
+    return model_from_raw(decoded)
 
 
 def model_from_raw(raw: object) -> Model:
@@ -137,9 +161,9 @@ def model_from_raw(raw: object) -> Model:
     trees = raw.get("trees")
     if not _is_number(prior):
         raise ValueError("confidence model: 'prior' must be a number")
-    if not isinstance(trees, list):
-        raise ValueError("confidence model: 'trees' must be a list")
-    return Model(float(prior), tuple(_tree(tree, 0) for tree in trees))  # type: ignore[arg-type]
+    if not isinstance(trees, list) or not trees:
+        raise ValueError("confidence model: 'trees' must be a list of trees")
+    return Model(float(prior), tuple(_tree(tree, 0) for tree in trees))
 
 
 def model_to_raw(model: Model, about: str) -> dict[str, object]:
@@ -160,8 +184,9 @@ def model_to_raw(model: Model, about: str) -> dict[str, object]:
 
 
 def _tree(raw: object, depth: int) -> Tree:
+    """One tree from its JSON form, checked node by node down to _MAX_DEPTH."""
     if _is_number(raw):
-        return float(raw)  # type: ignore[arg-type]
+        return float(raw)
     if depth >= _MAX_DEPTH or not isinstance(raw, list) or len(raw) != 4:
         raise ValueError(
             "confidence model: a tree node must be a number or [feature, threshold, low, high]"
@@ -174,8 +199,14 @@ def _tree(raw: object, depth: int) -> Tree:
     return (feature, float(threshold), _tree(low, depth + 1), _tree(high, depth + 1))
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def _is_number(value: object) -> TypeGuard[int | float]:
+    """A finite JSON number (not a boolean); an integer too large for a float is not."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 __all__ = [
@@ -184,8 +215,12 @@ __all__ = [
     "Evidence",
     "Model",
     "bundled_model",
+    "chance",
     "likelihood",
     "load_model",
+    "log_odds",
     "model_from_raw",
     "model_to_raw",
+    "parse_model",
+    "tree_value",
 ]

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
+from squatqa.datafiles import data_path
+
 CORPUS_ENV_VAR = "SQUATQA_CORPUS"
 BUNDLED_CORPUS_NAME = "squat_faq.json"
 SCHEMA_NAME = "corpus.schema.json"
@@ -99,28 +101,6 @@ def bundled_corpus_path() -> Path:
 def schema_path() -> Path:
     """The JSON Schema of the corpus format, shipped beside the bundled corpus."""
     return data_path(SCHEMA_NAME)
-
-
-class DataFileError(Exception):
-    """One of squatqa's own data files is missing or damaged: the installation is broken."""
-
-
-def read_data_file(name: str) -> bytes:
-    """The bytes of a file of data/; DataFileError if it cannot be read."""
-    path = data_path(name)
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise DataFileError(f"cannot read {path}: {error.strerror or error}") from None
-
-
-def data_path(name: str) -> Path:
-    """A file of data/: inside the installed package, or beside it in a source checkout."""
-    here = Path(__file__).resolve().parent
-    installed = here / "data" / name
-    if installed.is_file():
-        return installed
-    return here.parent / "data" / name
 
 
 def resolve_corpus_path(path: str | os.PathLike[str] | None = None) -> Path:

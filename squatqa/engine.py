@@ -178,7 +178,7 @@ class Engine:
             for field, share in zip(fields, postings.shares, strict=True):
                 field_mass[field] += weight
                 field_share[field] += share
-        for first, second in set(pairwise(terms)):
+        for first, second in dict.fromkeys(pairwise(terms)):
             pair_fields = index.pair_postings.get(first, second)
             if pair_fields is not None:
                 bonus = _PAIR_FACTOR * (weights[first] + weights[second]) / 2

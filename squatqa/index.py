@@ -222,10 +222,10 @@ class Index:
                 field = field_count
                 field_count += 1
                 field_entry.append(number)
-                for term in set(terms):
+                for term in dict.fromkeys(terms):
                     field_lists.setdefault(term, array("i")).append(field)
                 in_questions.update(terms)
-                for first, second in set(pairwise(terms)):
+                for first, second in dict.fromkeys(pairwise(terms)):
                     if first != second:
                         pair_lists.setdefault((first, second), array("i")).append(field)
             entry_fields.append(field_count)

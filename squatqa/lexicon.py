@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from squatqa.corpus import DataFileError, data_path, read_data_file
+from squatqa.datafiles import DataFileError, data_path, read_data_file
 from squatqa.text import stem, words
 
 LEXICON_NAME = "lexicon.json"

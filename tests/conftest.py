@@ -4,7 +4,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -86,3 +86,28 @@ def run_squatqa(
         cwd=cwd or REPO,
         timeout=60,
     )
+
+
+def misordered_splits(tree: object, monotone: Sequence[int]) -> list[tuple[int, float]]:
+    """Splits on a feature with a direction whose two sides' leaves are not in that order.
+
+    A monotone tree has none: every leaf on the low side of such a split is at most
+    (for a rising feature) every leaf on its high side, whatever lies between.
+    """
+    if not isinstance(tree, tuple):
+        return []
+    feature, threshold, low, high = tree
+    found = misordered_splits(low, monotone) + misordered_splits(high, monotone)
+    direction = monotone[feature]
+    if direction:
+        lows, highs = _leaves(low), _leaves(high)
+        if (direction > 0 and max(lows) > min(highs)) or (direction < 0 and min(lows) < max(highs)):
+            found.append((feature, threshold))
+    return found
+
+
+def _leaves(tree: object) -> list[float]:
+    if isinstance(tree, tuple):
+        return _leaves(tree[2]) + _leaves(tree[3])
+    assert isinstance(tree, float)
+    return [tree]

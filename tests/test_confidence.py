@@ -19,7 +19,9 @@ from squatqa.confidence import (
     load_model,
     model_from_raw,
     model_to_raw,
+    parse_model,
 )
+from tests.conftest import misordered_splits
 
 TYPICAL = Evidence(
     in_questions=0.8,
@@ -50,8 +52,8 @@ PUSHED_UP = {
     "matched_words": lambda e, step: e._replace(matched_words=e.matched_words + 1),
 }
 PUSHED_DOWN = {
-    "unknown_words": lambda e, step: e._replace(unknown_words=e.unknown_words + 1),
-    "missed_words": lambda e, step: e._replace(missed_words=e.missed_words + 1),
+    "unknown_words": lambda e: e._replace(unknown_words=e.unknown_words + 1),
+    "missed_words": lambda e: e._replace(missed_words=e.missed_words + 1),
 }
 
 
@@ -66,7 +68,12 @@ def test_more_of_the_question_matched_is_never_less_confident(
 @settings(max_examples=300, deadline=None)
 @given(EVIDENCE, st.sampled_from(sorted(PUSHED_DOWN)))
 def test_unmatched_words_never_make_it_more_confident(evidence: Evidence, field: str) -> None:
-    assert likelihood(PUSHED_DOWN[field](evidence, 0)) <= likelihood(evidence)
+    assert likelihood(PUSHED_DOWN[field](evidence)) <= likelihood(evidence)
+
+
+def test_every_shipped_tree_keeps_its_directions() -> None:
+    for tree in bundled_model().trees:
+        assert misordered_splits(tree, MONOTONE) == []
 
 
 def test_the_directions_cover_the_features_the_model_reads() -> None:
@@ -157,6 +164,9 @@ def test_the_shipped_model_survives_its_own_file_format(tmp_path: Path) -> None:
         ({"features": list(FEATURES), "prior": "high", "trees": []}, "'prior'"),
         ({"features": list(FEATURES), "prior": float("nan"), "trees": []}, "'prior'"),
         ({"features": list(FEATURES), "prior": 0, "trees": {}}, "'trees'"),
+        ({"features": list(FEATURES), "prior": 0, "trees": []}, "'trees'"),
+        ({"features": list(FEATURES), "prior": 10**400, "trees": [0.5]}, "'prior'"),
+        ({"features": list(FEATURES), "prior": 0, "trees": [10**400]}, "tree node"),
         ({"features": list(FEATURES), "prior": 0, "trees": [[0, 0.5, 1.0]]}, "tree node"),
         ({"features": list(FEATURES), "prior": 0, "trees": [[99, 0.5, 1, 2]]}, "unknown feature"),
         ({"features": list(FEATURES), "prior": 0, "trees": [[0.5, 0.5, 1, 2]]}, "whole number"),
@@ -167,6 +177,11 @@ def test_the_shipped_model_survives_its_own_file_format(tmp_path: Path) -> None:
 def test_a_damaged_model_is_refused_with_the_reason(raw: object, complaint: str) -> None:
     with pytest.raises(ValueError, match=complaint):
         model_from_raw(raw)
+
+
+def test_a_file_nested_past_the_decoder_is_refused() -> None:
+    with pytest.raises(ValueError, match="nested too deeply"):
+        parse_model(b"[" * 100_000)
 
 
 def test_a_model_nested_without_end_is_refused() -> None:

@@ -7,7 +7,6 @@ fitting is checked on small made-up data whose answer is known.
 from __future__ import annotations
 
 import importlib.util
-import math
 import random
 import sys
 from pathlib import Path
@@ -15,7 +14,8 @@ from types import ModuleType
 
 import pytest
 
-from squatqa.confidence import Evidence, Model, likelihood
+from squatqa.confidence import Evidence, Model, Tree, chance, likelihood, log_odds
+from tests.conftest import misordered_splits
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "fit_confidence.py"
 
@@ -30,22 +30,10 @@ def fitting() -> ModuleType:
     return module
 
 
-def chance(model: Model, point: list[float]) -> float:
-    """The model's chance for raw feature values, as likelihood() computes it."""
-    z = model.prior
-    for tree in model.trees:
-        node = tree
-        while isinstance(node, tuple):
-            feature, threshold, low, high = node
-            node = low if point[feature] <= threshold else high
-        z += node
-    return 1 / (1 + math.exp(-z))
-
-
 def mean_chance(model: Model, low: float, high: float) -> float:
     """The average chance over a grid of points whose first feature is in [low, high]."""
     grid = [[low + (high - low) * i / 20, j / 20] for i in range(21) for j in range(21)]
-    return sum(chance(model, point) for point in grid) / len(grid)
+    return sum(chance(log_odds(model, point)) for point in grid) / len(grid)
 
 
 def noisy_step(count: int, rising: bool) -> tuple[list[list[float]], list[bool]]:
@@ -60,6 +48,12 @@ def noisy_step(count: int, rising: bool) -> tuple[list[list[float]], list[bool]]
     return points, labels
 
 
+def depth(tree: Tree) -> int:
+    if isinstance(tree, tuple):
+        return 1 + max(depth(tree[2]), depth(tree[3]))
+    return 0
+
+
 def test_boosting_learns_a_step(fitting: ModuleType) -> None:
     points, labels = noisy_step(400, rising=True)
     model = fitting.boost(points, labels, [0, 0])
@@ -67,21 +61,59 @@ def test_boosting_learns_a_step(fitting: ModuleType) -> None:
     assert mean_chance(model, 0.0, 0.4) < 0.2
 
 
-def test_boosting_is_deterministic(fitting: ModuleType) -> None:
-    points, labels = noisy_step(200, rising=True)
-    assert fitting.boost(points, labels, [0, 0]) == fitting.boost(points, labels, [0, 0])
+def test_one_round_is_a_shrunken_newton_step(fitting: ModuleType) -> None:
+    # Half the labels true: prior 0, every chance 0.5, so each side's gradients sum
+    # to +-1 and hessians to 0.5; a Newton step is -/+2, shrunk by the rate.
+    model = fitting.boost(
+        [[0.0], [0.0], [1.0], [1.0]], [False, False, True, True], [0],
+        rounds=1, depth=1, rate=0.3, min_leaf=1, l2=0.0,
+    )  # fmt: skip
+    assert model.prior == 0.0
+    (tree,) = model.trees
+    assert isinstance(tree, tuple)
+    feature, threshold, low, high = tree
+    assert (feature, threshold) == (0, 0.5)
+    assert low == pytest.approx(-0.6) and high == pytest.approx(0.6)
 
 
-def test_a_direction_holds_even_against_the_data(fitting: ModuleType) -> None:
-    points, labels = noisy_step(400, rising=False)
-    model = fitting.boost(points, labels, [1, 0])
-    grid = [[x / 50, noise / 4] for x in range(51) for noise in range(5)]
-    for point in grid:
-        higher = [min(1.0, point[0] + 0.1), point[1]]
-        assert chance(model, higher) >= chance(model, point) - 1e-12
-    # Free to follow the data, the same feature does.
+def test_trees_grow_no_deeper_than_asked(fitting: ModuleType) -> None:
+    # Exclusive or of two features: only two levels of splits can express it.
+    rng = random.Random(3)
+    points = [[rng.random(), rng.random()] for _ in range(400)]
+    labels = [(x > 0.5) != (y > 0.5) for x, y in points]
+    for levels in (1, 2, 3):
+        model = fitting.boost(points, labels, [0, 0], rounds=5, depth=levels)
+        assert max(depth(tree) for tree in model.trees) == levels
+
+
+def test_a_direction_holds_where_the_data_oppose_it_locally(fitting: ModuleType) -> None:
+    # The first feature helps overall but hurts where the second is above 0.7, so
+    # splits on it are made, and deeper splits would reverse it if they could.
+    rng = random.Random(11)
+    points, labels = [], []
+    for _ in range(600):
+        x, y = rng.random(), rng.random()
+        points.append([x, y])
+        labels.append(x > 0.5 if y <= 0.7 else x < 0.3)
+    directed = fitting.boost(points, labels, [1, 0])
+    assert any(isinstance(tree, tuple) and tree[0] == 0 for tree in directed.trees)
+    for tree in directed.trees:
+        assert misordered_splits(tree, [1, 0]) == []
+    for x in range(50):
+        for y in range(11):
+            point, further = [x / 50, y / 10], [(x + 1) / 50, y / 10]
+            assert log_odds(directed, further) >= log_odds(directed, point)
+    # Free to follow the data, the same feature does not rise everywhere.
     free = fitting.boost(points, labels, [0, 0])
-    assert mean_chance(free, 0.6, 1.0) < 0.2 < 0.8 < mean_chance(free, 0.0, 0.4)
+    assert any(misordered_splits(tree, [1, 0]) for tree in free.trees)
+
+
+def test_a_falling_direction_holds_too(fitting: ModuleType) -> None:
+    points, labels = noisy_step(400, rising=True)
+    model = fitting.boost(points, labels, [-1, 0])
+    for tree in model.trees:
+        assert misordered_splits(tree, [-1, 0]) == []
+    assert mean_chance(model, 0.6, 1.0) <= mean_chance(model, 0.0, 0.4)
 
 
 def test_a_leaf_needs_enough_questions(fitting: ModuleType) -> None:
@@ -89,11 +121,12 @@ def test_a_leaf_needs_enough_questions(fitting: ModuleType) -> None:
     labels = [False] * 15 + [True]
     model = fitting.boost(points, labels, [0], min_leaf=5)
     # The one true label cannot have a leaf of its own.
-    assert abs(chance(model, [1.0]) - chance(model, [0.0])) < 1e-12
+    assert log_odds(model, [1.0]) == log_odds(model, [0.0])
 
 
 def test_the_fitted_model_is_what_the_engine_scores_with(fitting: ModuleType) -> None:
     points, labels = noisy_step(200, rising=True)
     model = fitting.boost([p + [0.0] * 6 for p in points], labels, [0] * 8)
     evidence = Evidence(0.9, 0.5, 0.0, 1.0, 0, 0, 0)
-    assert likelihood(evidence, model) == pytest.approx(chance(model, list(evidence.features())))
+    assert likelihood(evidence, model) == chance(log_odds(model, evidence.features()))
+    assert likelihood(evidence, model) > 0.8
