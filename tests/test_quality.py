@@ -39,6 +39,8 @@ FLOORS = {
     "queries_holdout_k.jsonl": Floors(0.92, 0.95, 0.87, 0.98, 0.11),
     "queries_holdout_l.jsonl": Floors(0.89, 0.93, 0.83, 0.96, 0.13),
     "queries_holdout_m.jsonl": Floors(0.89, 0.93, 0.82, 0.98, 0.15),
+    "queries_holdout_n.jsonl": Floors(0.91, 0.94, 0.89, 0.98, 0.08),
+    "queries_holdout_o.jsonl": Floors(0.93, 0.95, 0.86, 0.91, 0.12),
 }
 SETS = list(FLOORS)
 
