@@ -12,6 +12,10 @@ makes (stems, after the corpus's synonyms):
 * entry coverage: how much of the entry's best-matching question wording the user
   asked about, so a short question that says exactly what was asked beats a long
   one that merely mentions it.
+* absent topic words: a content word of the question that most entries' questions
+  use and this entry's do not lowers its score in proportion to how common it is.
+  Rarity weighting alone would let an incidental rare word ("heavy") outweigh the
+  word the whole corpus is about ("valgus") when deciding between two entries.
 
 Weights grow with rarity in the corpus (squatqa.index); function words keep a share
 of theirs, since in questions "should I" and "where can I" are what separate one
@@ -37,7 +41,7 @@ from squatqa.corpus import Corpus, Entry
 from squatqa.index import Index
 from squatqa.lexicon import Lexicon, load_lexicon
 
-DEFAULT_MIN_SCORE = 65.0
+DEFAULT_MIN_SCORE = 70.0
 RELATED_LIMIT = 3
 
 # Ranking: adjacent query terms found adjacent in a question count this share of
@@ -48,6 +52,12 @@ _PAIR_FACTOR = 0.3
 _FUNCTION_CANDIDATES = 1000
 # How much query coverage decides the ranking; entry coverage has the rest.
 _QUERY_COVERAGE_EXPONENT = 0.75
+# An entry whose questions lack a content word of the question loses this share
+# of its score times the share of entries whose questions use the word.
+_ABSENT_PENALTY = 0.4
+# Words fewer entries than this share use are not looked for: lacking one costs an
+# entry next to nothing, and checking every candidate for it would cost time.
+_ABSENT_MIN_SHARE = 0.1
 # A word corrected for a typo is trusted a little less than one typed right.
 _CORRECTED_FACTOR = 0.9
 # Confidence evidence: a content word counts 1, an intent word this much.
@@ -213,6 +223,19 @@ class Engine:
             )
             if score > 0:
                 scores[number] = score
+
+        # A content word of the question that most entries' questions use is the
+        # corpus's topic ("valgus" in a knee FAQ): an entry whose questions lack it
+        # is likely about something else, however well it matches a rarer word.
+        for term in weights:
+            if term in stopwords:
+                continue
+            share = index.asking_share(term)
+            if share >= _ABSENT_MIN_SHARE:
+                factor = 1.0 - _ABSENT_PENALTY * share
+                for number in scores:
+                    if not index.asks(number, term):
+                        scores[number] *= factor
         return _Scored(scores, weights)
 
     def best_evidence(self, query: str) -> tuple[Entry, Evidence] | None:

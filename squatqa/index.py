@@ -31,6 +31,8 @@ FUNCTION_FACTOR = 0.7
 
 # Word-pair lookups one PairPostings remembers, at most.
 _PAIRS_REMEMBERED = 100_000
+# Terms whose share of asking entries one Index remembers, at most.
+_SHARES_REMEMBERED = 100_000
 
 # Flat runs of numbers: arrays when built, views of the saved bytes when loaded.
 Numbers = Sequence[int]
@@ -147,6 +149,32 @@ class Index:
         self.field_postings = field_postings  # term -> fields that use it
         self.pair_postings = pair_postings  # (term, term) -> fields with the two adjacent
         self.answer_postings = answer_postings  # term -> answers that use it
+        self._asking_shares: dict[str, float] = {}
+
+    def asking_share(self, term: str) -> float:
+        """The share of entries whose questions or aliases use the term (0 if none do).
+
+        Counted on first use and remembered: only the terms people ask about need it.
+        """
+        share = self._asking_shares.get(term)
+        if share is None:
+            postings = self.field_postings.get(term)
+            if postings is None:
+                return 0.0
+            field_entry = self.field_entry
+            share = len({field_entry[field] for field in postings.fields}) / self.size
+            if len(self._asking_shares) < _SHARES_REMEMBERED:
+                self._asking_shares[term] = share
+        return share
+
+    def asks(self, number: int, term: str) -> bool:
+        """Whether entry `number`'s questions or aliases use the term."""
+        postings = self.field_postings.get(term)
+        if postings is None:
+            return False
+        fields = postings.fields
+        position = bisect_left(fields, self.entry_fields[number])
+        return position < len(fields) and fields[position] < self.entry_fields[number + 1]
 
     def term_weight(self, term: str) -> float:
         """How much a term counts when ranking: rarity, and less for function words."""

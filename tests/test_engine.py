@@ -211,3 +211,26 @@ def test_remembered_word_pairs_stay_few_and_right(monkeypatch: pytest.MonkeyPatc
     assert [list(f or []) for f in fresh] == [list(f or []) for f in again]
     assert all(found is not None for found in fresh)
     assert len(pairs._found) == 2
+
+
+TOPIC_CORPUS = {
+    "name": "One topic",
+    "version": 1,
+    "entries": [
+        {"id": "valgus-cause", "question": "Why does my valgus hurt?", "answer": "Weak hips."},
+        {"id": "valgus-bad", "question": "Is valgus bad?", "answer": "Sometimes."},
+        {"id": "valgus-treat", "question": "How do you treat valgus?", "answer": "Strength."},
+        {"id": "legs-shake", "question": "Why do legs shake on heavy days?", "answer": "Fatigue."},
+    ],
+}
+
+
+def test_an_entry_lacking_the_corpus_topic_word_ranks_below_one_with_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    query = "why does valgus hurt on heavy days"
+    engine = Engine(parse_corpus(TOPIC_CORPUS))
+    assert [match.entry.id for match in engine.rank(query)][:2] == ["valgus-cause", "legs-shake"]
+    # Rarity alone puts the entry sharing the rare words first: the penalty decides.
+    monkeypatch.setattr("squatqa.engine._ABSENT_PENALTY", 0.0)
+    assert engine.rank(query)[0].entry.id == "legs-shake"
