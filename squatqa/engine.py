@@ -227,14 +227,15 @@ class Engine:
         # A content word of the question that most entries' questions use is the
         # corpus's topic ("valgus" in a knee FAQ): an entry whose questions lack it
         # is likely about something else, however well it matches a rarer word.
+        common = _ABSENT_MIN_SHARE * index.size
         for term in weights:
             if term in stopwords:
                 continue
-            share = index.asking_share(term)
-            if share >= _ABSENT_MIN_SHARE:
-                factor = 1.0 - _ABSENT_PENALTY * share
+            asking = index.asking_entries(term)
+            if len(asking) >= common:
+                factor = 1.0 - _ABSENT_PENALTY * len(asking) / index.size
                 for number in scores:
-                    if not index.asks(number, term):
+                    if number not in asking:
                         scores[number] *= factor
         return _Scored(scores, weights)
 

@@ -31,8 +31,9 @@ FUNCTION_FACTOR = 0.7
 
 # Word-pair lookups one PairPostings remembers, at most.
 _PAIRS_REMEMBERED = 100_000
-# Terms whose share of asking entries one Index remembers, at most.
-_SHARES_REMEMBERED = 100_000
+# Entry numbers one Index remembers in asking_entries() sets, at most.
+_ASKING_REMEMBERED = 1_000_000
+_NO_ENTRIES: frozenset[int] = frozenset()
 
 # Flat runs of numbers: arrays when built, views of the saved bytes when loaded.
 Numbers = Sequence[int]
@@ -149,32 +150,26 @@ class Index:
         self.field_postings = field_postings  # term -> fields that use it
         self.pair_postings = pair_postings  # (term, term) -> fields with the two adjacent
         self.answer_postings = answer_postings  # term -> answers that use it
-        self._asking_shares: dict[str, float] = {}
+        self._asking: dict[str, frozenset[int]] = {}
+        self._asking_held = 0
 
-    def asking_share(self, term: str) -> float:
-        """The share of entries whose questions or aliases use the term (0 if none do).
+    def asking_entries(self, term: str) -> frozenset[int]:
+        """The entries whose questions or aliases use the term.
 
-        Counted on first use and remembered: only the terms people ask about need it.
+        Gathered on first use and remembered while the sets held stay under a budget:
+        only the terms people ask about need them.
         """
-        share = self._asking_shares.get(term)
-        if share is None:
+        found = self._asking.get(term)
+        if found is None:
             postings = self.field_postings.get(term)
             if postings is None:
-                return 0.0
+                return _NO_ENTRIES
             field_entry = self.field_entry
-            share = len({field_entry[field] for field in postings.fields}) / self.size
-            if len(self._asking_shares) < _SHARES_REMEMBERED:
-                self._asking_shares[term] = share
-        return share
-
-    def asks(self, number: int, term: str) -> bool:
-        """Whether entry `number`'s questions or aliases use the term."""
-        postings = self.field_postings.get(term)
-        if postings is None:
-            return False
-        fields = postings.fields
-        position = bisect_left(fields, self.entry_fields[number])
-        return position < len(fields) and fields[position] < self.entry_fields[number + 1]
+            found = frozenset([field_entry[field] for field in postings.fields])
+            if self._asking_held + len(found) <= _ASKING_REMEMBERED:
+                self._asking[term] = found
+                self._asking_held += len(found)
+        return found
 
     def term_weight(self, term: str) -> float:
         """How much a term counts when ranking: rarity, and less for function words."""
