@@ -352,11 +352,17 @@ def schema() -> None:
 
       squatqa schema > corpus.schema.json
     """
-    from squatqa.corpus import schema_path
+    from squatqa.corpus import SCHEMA_NAME
+    from squatqa.datafiles import decode_data_file, read_data_file
 
-    path = schema_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        fail(f"cannot read the schema shipped with squatqa ({path}): {error.strerror or error}")
+    raw = read_data_file(SCHEMA_NAME)
+    # Checked before it is copied out: a damaged file is reported, never passed on.
+    text = decode_data_file(SCHEMA_NAME, raw, lambda decoded: _schema_text(decoded, raw))
     Output(as_json=True).write(text.rstrip("\n"))
+
+
+def _schema_text(decoded: object, raw: bytes) -> str:
+    """The schema file as shipped, once it has decoded to a JSON object."""
+    if not isinstance(decoded, dict):
+        raise ValueError("not a JSON object")
+    return raw.decode("utf-8")  # UnicodeDecodeError is a ValueError: reported as damage

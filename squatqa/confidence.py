@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple, TypeAlias, TypeGuard
 
-from squatqa.datafiles import DataFileError, data_path, read_data_file
+from squatqa.datafiles import decode_data_file, read_data_file
 
 MODEL_NAME = "confidence.json"
 # A ranking score is never 0 for a ranked entry; this keeps log() defined if it is.
@@ -131,10 +131,7 @@ def chance(z: float) -> float:
 @cache
 def bundled_model() -> Model:
     """The model shipped with squatqa, read on first use; DataFileError if it is damaged."""
-    try:
-        return parse_model(read_data_file(MODEL_NAME))
-    except ValueError as error:
-        raise DataFileError(f"{data_path(MODEL_NAME)} is damaged: {error}") from None
+    return decode_data_file(MODEL_NAME, read_data_file(MODEL_NAME), model_from_raw)
 
 
 def load_model(path: Path) -> Model:
@@ -143,11 +140,11 @@ def load_model(path: Path) -> Model:
 
 
 def parse_model(raw: bytes) -> Model:
+    """A model from a file's bytes; ValueError if they are not one, however damaged."""
     try:
         decoded = json.loads(raw)
     except RecursionError:  # nested past what the decoder follows: not a model file
         raise ValueError("confidence model: nested too deeply") from None
-    # ValueError also covers undecodable bytes and malformed JSON.
     return model_from_raw(decoded)
 
 

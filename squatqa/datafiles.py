@@ -1,14 +1,19 @@
 """squatqa's own files in data/ (lexicon, confidence model, bundled corpus, schema).
 
 They sit inside the installed package, or beside it in a source checkout. They
-are part of the installation, not user input: when one cannot be read the
-installation is broken, which DataFileError says so the entry point can name the
-file and the remedy.
+are part of the installation, not user input: when one cannot be read or makes
+no sense the installation is broken, which DataFileError says, so the entry
+point can name the file and the remedy instead of showing a traceback.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+Parsed = TypeVar("Parsed")
 
 
 class DataFileError(Exception):
@@ -16,10 +21,11 @@ class DataFileError(Exception):
 
 
 def data_path(name: str) -> Path:
+    """Where a file of data/ is, or would be: the installed package's copy comes first."""
     here = Path(__file__).resolve().parent
-    installed = here / "data" / name
-    if installed.is_file():
-        return installed
+    installed = here / "data"
+    if installed.is_dir() or not (here.parent / "data").is_dir():
+        return installed / name
     return here.parent / "data" / name
 
 
@@ -30,3 +36,16 @@ def read_data_file(name: str) -> bytes:
         return path.read_bytes()
     except OSError as error:
         raise DataFileError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def decode_data_file(name: str, raw: bytes, parse: Callable[[object], Parsed]) -> Parsed:
+    """A JSON data file's bytes, decoded and handed to `parse`; DataFileError if either fails.
+
+    `parse` reports what it cannot use with ValueError or TypeError.
+    """
+    try:
+        return parse(json.loads(raw))
+    except (ValueError, TypeError, RecursionError) as error:
+        # ValueError covers undecodable bytes and malformed JSON as well.
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        raise DataFileError(f"{data_path(name)} is damaged: {reason}") from None

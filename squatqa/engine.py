@@ -12,8 +12,9 @@ makes (stems, after the corpus's synonyms):
 * entry coverage: how much of the entry's best-matching question wording the user
   asked about, so a short question that says exactly what was asked beats a long
   one that merely mentions it.
-* absent topic words: a content word of the question that most entries' questions
-  use and this entry's do not lowers its score in proportion to how common it is.
+* absent topic words: a word of the question (not a function word) that at least a
+  tenth of the entries' questions use, and this entry's do not, lowers its score in
+  proportion to how common it is.
   Rarity weighting alone would let an incidental rare word ("heavy") outweigh the
   word the whole corpus is about ("valgus") when deciding between two entries.
 
@@ -36,7 +37,7 @@ from itertools import chain, pairwise
 from typing import NamedTuple
 
 from squatqa.analyzer import Analyzer
-from squatqa.confidence import Evidence, likelihood
+from squatqa.confidence import Evidence, bundled_model, likelihood
 from squatqa.corpus import Corpus, Entry
 from squatqa.index import Index
 from squatqa.lexicon import Lexicon, load_lexicon
@@ -52,11 +53,12 @@ _PAIR_FACTOR = 0.3
 _FUNCTION_CANDIDATES = 1000
 # How much query coverage decides the ranking; entry coverage has the rest.
 _QUERY_COVERAGE_EXPONENT = 0.75
-# An entry whose questions lack a content word of the question loses this share
-# of its score times the share of entries whose questions use the word.
+# An entry whose questions lack a (non-function) word of the question loses this
+# share of its score times the share of entries whose questions use the word.
 _ABSENT_PENALTY = 0.4
 # Words fewer entries than this share use are not looked for: lacking one costs an
-# entry next to nothing, and checking every candidate for it would cost time.
+# entry next to nothing, and gathering and checking their entries would cost time
+# and memory in a large corpus.
 _ABSENT_MIN_SHARE = 0.1
 # A word corrected for a typo is trusted a little less than one typed right.
 _CORRECTED_FACTOR = 0.9
@@ -104,6 +106,9 @@ class Engine:
             analyzer = Analyzer(base.with_synonyms(corpus.synonyms))
             prepared = (analyzer, Index.build(corpus.entries, analyzer))
         self.analyzer, self.index = prepared
+        # Read now, not at the first question: a broken installation then fails
+        # before any answer is printed (squatqa.datafiles.DataFileError).
+        self._confidence_model = bundled_model()
 
     def search(
         self, query: str, limit: int = 1, min_score: float = DEFAULT_MIN_SCORE
@@ -224,15 +229,16 @@ class Engine:
             if score > 0:
                 scores[number] = score
 
-        # A content word of the question that most entries' questions use is the
+        # A word of the question that many entries' questions use is likely the
         # corpus's topic ("valgus" in a knee FAQ): an entry whose questions lack it
         # is likely about something else, however well it matches a rarer word.
-        common = _ABSENT_MIN_SHARE * index.size
-        for term in weights:
+        # Intent words count too: "why" asked of a "what is" entry is a mismatch.
+        common = max(_ABSENT_MIN_SHARE * index.size, 1.0)
+        for term in weights if scores else ():
             if term in stopwords:
                 continue
-            asking = index.asking_entries(term)
-            if len(asking) >= common:
+            asking = index.asking_entries(term, at_least=common)
+            if asking is not None:
                 factor = 1.0 - _ABSENT_PENALTY * len(asking) / index.size
                 for number in scores:
                     if number not in asking:
@@ -252,7 +258,7 @@ class Engine:
 
     def _confidence(self, number: int, weights: dict[str, float], ranking: float) -> float:
         """How likely entry `number` answers the question; see squatqa.confidence."""
-        return likelihood(self._evidence(number, weights, ranking))
+        return likelihood(self._evidence(number, weights, ranking), self._confidence_model)
 
     def _evidence(self, number: int, weights: dict[str, float], ranking: float) -> Evidence:
         """What entry `number` and the question's terms share, whatever the ranking weights.

@@ -31,9 +31,8 @@ FUNCTION_FACTOR = 0.7
 
 # Word-pair lookups one PairPostings remembers, at most.
 _PAIRS_REMEMBERED = 100_000
-# Entry numbers one Index remembers in asking_entries() sets, at most.
-_ASKING_REMEMBERED = 1_000_000
-_NO_ENTRIES: frozenset[int] = frozenset()
+# Entry numbers one Index remembers in asking_entries() sets, at most (a few MB).
+_ASKING_REMEMBERED = 200_000
 
 # Flat runs of numbers: arrays when built, views of the saved bytes when loaded.
 Numbers = Sequence[int]
@@ -153,23 +152,24 @@ class Index:
         self._asking: dict[str, frozenset[int]] = {}
         self._asking_held = 0
 
-    def asking_entries(self, term: str) -> frozenset[int]:
-        """The entries whose questions or aliases use the term.
+    def asking_entries(self, term: str, at_least: float) -> frozenset[int] | None:
+        """The entries whose questions or aliases use the term, if there are `at_least`.
 
-        Gathered on first use and remembered while the sets held stay under a budget:
-        only the terms people ask about need them.
+        None when fewer entries use it (a term cannot be in more entries than
+        fields, so most terms are turned away without looking). Sets are kept once
+        gathered, while their entry numbers stay under a budget.
         """
         found = self._asking.get(term)
         if found is None:
             postings = self.field_postings.get(term)
-            if postings is None:
-                return _NO_ENTRIES
+            if postings is None or len(postings.fields) < at_least:
+                return None
             field_entry = self.field_entry
             found = frozenset([field_entry[field] for field in postings.fields])
             if self._asking_held + len(found) <= _ASKING_REMEMBERED:
                 self._asking[term] = found
                 self._asking_held += len(found)
-        return found
+        return found if len(found) >= at_least else None
 
     def term_weight(self, term: str) -> float:
         """How much a term counts when ranking: rarity, and less for function words."""

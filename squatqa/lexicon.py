@@ -10,12 +10,10 @@ module reads both into lookup tables keyed by stemmed terms.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import NamedTuple
 
-from squatqa.datafiles import DataFileError, data_path, read_data_file
+from squatqa.datafiles import decode_data_file, read_data_file
 from squatqa.text import stem, words
 
 LEXICON_NAME = "lexicon.json"
@@ -53,10 +51,6 @@ class Lexicon(NamedTuple):
         return self._replace(phrases=phrases, surface_words=frozenset(surface))
 
 
-def lexicon_path() -> Path:
-    return data_path(LEXICON_NAME)
-
-
 def load_lexicon() -> Lexicon:
     """The lexicon shipped with squatqa; DataFileError if its file is missing or damaged."""
     return parse_lexicon(read_data_file(LEXICON_NAME))
@@ -64,13 +58,13 @@ def load_lexicon() -> Lexicon:
 
 def parse_lexicon(raw: bytes) -> Lexicon:
     """The shipped lexicon from its file's bytes; DataFileError if they are not one."""
-    try:
-        decoded = json.loads(raw)
-        if not isinstance(decoded, dict):
-            raise ValueError("lexicon: must be a JSON object")
-        return build_lexicon(decoded)
-    except ValueError as error:  # also UnicodeDecodeError and JSONDecodeError
-        raise DataFileError(f"{lexicon_path()} is damaged: {error}") from None
+    return decode_data_file(LEXICON_NAME, raw, _lexicon_from_json)
+
+
+def _lexicon_from_json(decoded: object) -> Lexicon:
+    if not isinstance(decoded, dict):
+        raise ValueError("lexicon: must be a JSON object")
+    return build_lexicon(decoded)
 
 
 def build_lexicon(raw: Mapping[str, object]) -> Lexicon:
@@ -83,8 +77,11 @@ def build_lexicon(raw: Mapping[str, object]) -> Lexicon:
         raise ValueError('lexicon: "intents" must be a list of strings')
     intents = frozenset(stem(word) for item in intents_raw for word in words(str(item)))
     synonyms = raw.get("synonyms", {})
-    if not isinstance(synonyms, dict):
-        raise ValueError('lexicon: "synonyms" must be an object')
+    if not isinstance(synonyms, dict) or not all(
+        isinstance(variants, list) and all(isinstance(v, str) for v in variants)
+        for variants in synonyms.values()
+    ):
+        raise ValueError('lexicon: "synonyms" must map words to lists of words')
     spellings_raw = raw.get("spellings", {})
     if not isinstance(spellings_raw, dict):
         raise ValueError('lexicon: "spellings" must be an object')

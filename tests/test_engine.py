@@ -213,24 +213,76 @@ def test_remembered_word_pairs_stay_few_and_right(monkeypatch: pytest.MonkeyPatc
     assert len(pairs._found) == 2
 
 
-TOPIC_CORPUS = {
-    "name": "One topic",
-    "version": 1,
-    "entries": [
+def topic_corpus(extra: int) -> dict[str, object]:
+    """Entries about valgus, one about shaking legs, and `extra` on other things."""
+    entries = [
         {"id": "valgus-cause", "question": "Why does my valgus hurt?", "answer": "Weak hips."},
         {"id": "valgus-bad", "question": "Is valgus bad?", "answer": "Sometimes."},
         {"id": "valgus-treat", "question": "How do you treat valgus?", "answer": "Strength."},
-        {"id": "legs-shake", "question": "Why do legs shake on heavy days?", "answer": "Fatigue."},
-    ],
-}
+        {"id": "legs-shake", "question": "Why do legs shake on heavy days?", "answer": "Tired."},
+    ]
+    entries += [
+        {"id": f"other-{n}", "question": f"What is lift number {n}?", "answer": "A lift."}
+        for n in range(extra)
+    ]
+    return {"name": "One topic", "version": 1, "entries": entries}
 
 
 def test_an_entry_lacking_the_corpus_topic_word_ranks_below_one_with_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     query = "why does valgus hurt on heavy days"
-    engine = Engine(parse_corpus(TOPIC_CORPUS))
+    engine = Engine(parse_corpus(topic_corpus(0)))
     assert [match.entry.id for match in engine.rank(query)][:2] == ["valgus-cause", "legs-shake"]
     # Rarity alone puts the entry sharing the rare words first: the penalty decides.
     monkeypatch.setattr("squatqa.engine._ABSENT_PENALTY", 0.0)
     assert engine.rank(query)[0].entry.id == "legs-shake"
+
+
+@pytest.mark.parametrize(("extra", "counted"), [(20, True), (30, False)])
+def test_only_words_a_tenth_of_entries_use_are_held_against_the_others(
+    monkeypatch: pytest.MonkeyPatch, extra: int, counted: bool
+) -> None:
+    # "valgus" is in 3 of 24 entries (over a tenth), then in 3 of 34 (under).
+    engine = Engine(parse_corpus(topic_corpus(extra)))
+    query = "valgus legs"
+    with_penalty = engine.rank(query)
+    monkeypatch.setattr("squatqa.engine._ABSENT_PENALTY", 0.0)
+    assert (with_penalty != engine.rank(query)) == counted
+
+
+def test_function_words_are_never_held_against_an_entry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = Engine(parse_corpus(topic_corpus(0)))
+    index = engine.index
+    looked_up: list[str] = []
+    gather = index.asking_entries
+
+    def spy(term: str, at_least: float) -> frozenset[int] | None:
+        looked_up.append(term)
+        return gather(term, at_least)
+
+    monkeypatch.setattr(index, "asking_entries", spy)
+    # "do" is in the questions of two entries of four, but it is a function word.
+    engine.rank("how do legs shake")
+    assert "do" in index.stopwords and looked_up
+    assert not any(term in index.stopwords for term in looked_up)
+
+
+def test_the_entries_asking_a_word_are_gathered_once_within_a_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = Engine(parse_corpus(topic_corpus(0)))
+    index = engine.index
+    valgus = stem("valgus")
+    assert index.asking_entries(valgus, at_least=1) == frozenset({0, 1, 2})
+    assert index.asking_entries(valgus, at_least=4) is None
+    assert index.asking_entries("zzz", at_least=1) is None
+    assert index.asking_entries(valgus, at_least=1) is index.asking_entries(valgus, at_least=1)
+    # Past the budget a set is still right, only not kept.
+    fresh = Engine(parse_corpus(topic_corpus(0))).index
+    monkeypatch.setattr("squatqa.index._ASKING_REMEMBERED", 2)
+    first = fresh.asking_entries(valgus, at_least=1)
+    assert first == frozenset({0, 1, 2})
+    assert fresh.asking_entries(valgus, at_least=1) is not first

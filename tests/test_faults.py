@@ -214,16 +214,25 @@ def broken_install(tmp_path: Path, name: str, content: bytes | None) -> Path:
     return root
 
 
+BROKEN_FILES = [
+    (None, b"cannot read"),
+    (b'{"trees": [', b"is damaged"),
+    (b"[]", b"is damaged"),
+    (b"\xff\xfe", b"is damaged"),
+    (b"[" * 100_000, b"nested too deeply"),
+]
+
+
+def assert_one_broken_install_line(done: subprocess.CompletedProcess[bytes], name: str) -> None:
+    assert done.returncode == exitcodes.USAGE
+    assert done.stdout == b""
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(b"squatqa: ") and name.encode() in line
+    assert line.endswith(b"reinstalling squatqa restores it")
+
+
 @pytest.mark.parametrize("name", ["confidence.json", "lexicon.json"])
-@pytest.mark.parametrize(
-    ("content", "complaint"),
-    [
-        (None, b"cannot read"),
-        (b'{"trees": [', b"is damaged"),
-        (b"[]", b"is damaged"),
-        (b"\xff\xfe", b"is damaged"),
-    ],
-)
+@pytest.mark.parametrize(("content", "complaint"), BROKEN_FILES)
 def test_a_broken_installation_is_one_error_line(
     tmp_path: Path, name: str, content: bytes | None, complaint: bytes
 ) -> None:
@@ -234,11 +243,53 @@ def test_a_broken_installation_is_one_error_line(
         env={"PYTHONPATH": str(root), "SQUATQA_CACHE_DIR": ""},
         cwd=tmp_path,
     )
-    assert done.returncode == exitcodes.USAGE
-    assert done.stdout == b""
-    (line,) = done.stderr.splitlines()
-    assert line.startswith(b"squatqa: ") and name.encode() in line and complaint in line
-    assert line.endswith(b"reinstalling squatqa restores it")
+    assert_one_broken_install_line(done, name)
+    assert complaint in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("lexicon.json", b'{"synonyms": {"valgus": 5}}'),
+        ("lexicon.json", b'{"synonyms": {"valgus": "cave"}}'),
+        ("lexicon.json", b'{"stopwords": {"the": 1}}'),
+        ("confidence.json", b'{"features": [], "prior": 0, "trees": [0.5]}'),
+    ],
+)
+def test_a_data_file_of_the_wrong_shape_is_damage_too(
+    tmp_path: Path, name: str, content: bytes
+) -> None:
+    root = broken_install(tmp_path, name, content)
+    done = run_squatqa(
+        "ask", "knees", env={"PYTHONPATH": str(root), "SQUATQA_CACHE_DIR": ""}, cwd=tmp_path
+    )
+    assert_one_broken_install_line(done, name)
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"),
+    [
+        (["list"], b""),
+        (["show", "what-is-knee-valgus"], b""),
+        (["ask", "???"], b""),
+        (["ask", "--json", "-"], b"\n\nknees caving\n"),
+        (["eval", str(REPO / "tests" / "data" / "queries_holdout_a.jsonl")], b""),
+    ],
+)
+def test_every_command_reports_a_broken_model_before_any_output(
+    tmp_path: Path, args: list[str], stdin: bytes
+) -> None:
+    root = broken_install(tmp_path, "confidence.json", b"{}")
+    done = run_squatqa(
+        *args, input=stdin, env={"PYTHONPATH": str(root), "SQUATQA_CACHE_DIR": ""}, cwd=tmp_path
+    )
+    assert_one_broken_install_line(done, "confidence.json")
+
+
+def test_a_damaged_schema_file_is_not_passed_on(tmp_path: Path) -> None:
+    root = broken_install(tmp_path, "corpus.schema.json", b"\xff not json")
+    done = run_squatqa("schema", env={"PYTHONPATH": str(root)}, cwd=tmp_path)
+    assert_one_broken_install_line(done, "corpus.schema.json")
 
 
 def test_the_copied_installation_works_when_nothing_is_broken(tmp_path: Path) -> None:
