@@ -1,7 +1,7 @@
 """Score squatqa on the bundled corpus's labelled sets and two public FAQ sets.
 
 The bundled squat corpus is small and its labelled queries were written alongside
-the engine (the seventeen holdout sets without sight of its vocabulary), so figures there
+the engine (the nineteen holdout sets without sight of its vocabulary), so figures there
 say how well the tool answers lifters, not how well the engine generalises.
 StackFAQ (StackExchange threads with user paraphrases) and CovidFAQ (short real
 user queries) are outside data with fixed labels and no synonyms or aliases.
@@ -55,7 +55,7 @@ STACKFAQ_FILE = Path("stackfaq") / "stackExchange-FAQ.xml"
 COVIDFAQ_FILE = Path("covidfaq") / "query_answer_pairs.json"
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = REPOSITORY.parent / "shared" / "benchmarks"
-# The bundled corpus's labelled sets: the development set and seventeen holdouts.
+# The bundled corpus's labelled sets: the development set and nineteen holdouts.
 SQUAT_SETS = {
     "squat-dev": REPOSITORY / "tests" / "data" / "queries.jsonl",
     "squat-holdout-a": REPOSITORY / "tests" / "data" / "queries_holdout_a.jsonl",
@@ -75,6 +75,8 @@ SQUAT_SETS = {
     "squat-holdout-o": REPOSITORY / "tests" / "data" / "queries_holdout_o.jsonl",
     "squat-holdout-p": REPOSITORY / "tests" / "data" / "queries_holdout_p.jsonl",
     "squat-holdout-q": REPOSITORY / "tests" / "data" / "queries_holdout_q.jsonl",
+    "squat-holdout-r": REPOSITORY / "tests" / "data" / "queries_holdout_r.jsonl",
+    "squat-holdout-s": REPOSITORY / "tests" / "data" / "queries_holdout_s.jsonl",
 }
 
 # The stated parameters of the BM25 baseline (Lucene's defaults).

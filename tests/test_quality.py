@@ -43,6 +43,8 @@ FLOORS = {
     "queries_holdout_o.jsonl": Floors(0.94, 0.96, 0.86, 0.94, 0.13),
     "queries_holdout_p.jsonl": Floors(0.96, 0.97, 0.90, 0.94, 0.09),
     "queries_holdout_q.jsonl": Floors(0.95, 0.96, 0.91, 0.96, 0.08),
+    "queries_holdout_r.jsonl": Floors(0.95, 0.96, 0.87, 0.89, 0.11),
+    "queries_holdout_s.jsonl": Floors(0.94, 0.96, 0.87, 0.98, 0.11),
 }
 SETS = list(FLOORS)
 
