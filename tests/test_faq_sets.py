@@ -8,17 +8,14 @@ shared answer, a repeated query). Nothing here reads the real data.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from squatqa.validation import parse_corpus
-
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "faq_sets.py"
+from tests.conftest import load_benchmark
 
 STACK_XML = """<root>
 <qapair>
@@ -78,13 +75,7 @@ COVID_ROWS = [
 
 @pytest.fixture(scope="module")
 def faq_sets() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("faq_sets", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # Dataclasses look their module up in sys.modules while the class is built.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("faq_sets")
 
 
 def test_stackfaq_one_entry_per_thread(faq_sets: ModuleType, tmp_path: Path) -> None:

@@ -6,29 +6,19 @@ fitting is checked on small made-up data whose answer is known.
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from squatqa import Engine, load_corpus
 from squatqa.confidence import Model, Tree, bundled_model, chance, log_odds
-from tests.conftest import misordered_splits
-
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "fit_confidence.py"
+from tests.conftest import load_benchmark, misordered_splits
 
 
 @pytest.fixture(scope="module")
 def fitting() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fit_confidence", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("fit_confidence")
 
 
 def mean_chance(model: Model, low: float, high: float) -> float:
