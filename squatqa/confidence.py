@@ -17,11 +17,9 @@ an estimate of the chance, 0-1, that the answer is right.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from functools import cache
-from pathlib import Path
 from typing import NamedTuple, TypeAlias, TypeGuard
 
 from squatqa.datafiles import decode_data_file, read_data_file
@@ -134,20 +132,6 @@ def bundled_model() -> Model:
     return decode_data_file(MODEL_NAME, read_data_file(MODEL_NAME), model_from_raw)
 
 
-def load_model(path: Path) -> Model:
-    """A model file written by benchmarks/fit_confidence.py; ValueError if it is not one."""
-    return parse_model(path.read_bytes())
-
-
-def parse_model(raw: bytes) -> Model:
-    """A model from a file's bytes; ValueError if they are not one, however damaged."""
-    try:
-        decoded = json.loads(raw)
-    except RecursionError:  # nested past what the decoder follows: not a model file
-        raise ValueError("confidence model: nested too deeply") from None
-    return model_from_raw(decoded)
-
-
 def model_from_raw(raw: object) -> Model:
     """A Model from the file's decoded JSON; ValueError says what is wrong with it."""
     if not isinstance(raw, dict):
@@ -164,7 +148,7 @@ def model_from_raw(raw: object) -> Model:
 
 
 def model_to_raw(model: Model, about: str) -> dict[str, object]:
-    """The JSON form load_model reads; benchmarks/fit_confidence.py writes it."""
+    """The JSON form model_from_raw reads; benchmarks/fit_confidence.py writes it."""
 
     def plain(node: Tree) -> object:
         if isinstance(node, tuple):
@@ -214,10 +198,8 @@ __all__ = [
     "bundled_model",
     "chance",
     "likelihood",
-    "load_model",
     "log_odds",
     "model_from_raw",
     "model_to_raw",
-    "parse_model",
     "tree_value",
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,15 +11,15 @@ from hypothesis import strategies as st
 from squatqa import Engine
 from squatqa.confidence import (
     FEATURES,
+    MODEL_NAME,
     MONOTONE,
     Evidence,
     bundled_model,
     likelihood,
-    load_model,
     model_from_raw,
     model_to_raw,
-    parse_model,
 )
+from squatqa.datafiles import DataFileError, decode_data_file
 from tests.conftest import misordered_splits
 
 TYPICAL = Evidence(
@@ -150,10 +149,9 @@ def test_nothing_to_judge_when_nothing_ranks(engine: Engine) -> None:
     assert engine.best_evidence("zzqx") is None
 
 
-def test_the_shipped_model_survives_its_own_file_format(tmp_path: Path) -> None:
-    path = tmp_path / "model.json"
-    path.write_text(json.dumps(model_to_raw(bundled_model(), "test")), encoding="utf-8")
-    assert load_model(path) == bundled_model()
+def test_the_shipped_model_survives_its_own_file_format() -> None:
+    written = json.dumps(model_to_raw(bundled_model(), "test")).encode()
+    assert decode_data_file(MODEL_NAME, written, model_from_raw) == bundled_model()
 
 
 @pytest.mark.parametrize(
@@ -180,8 +178,8 @@ def test_a_damaged_model_is_refused_with_the_reason(raw: object, complaint: str)
 
 
 def test_a_file_nested_past_the_decoder_is_refused() -> None:
-    with pytest.raises(ValueError, match="nested too deeply"):
-        parse_model(b"[" * 100_000)
+    with pytest.raises(DataFileError, match="nested too deeply"):
+        decode_data_file(MODEL_NAME, b"[" * 100_000, model_from_raw)
 
 
 def test_a_model_nested_without_end_is_refused() -> None:
