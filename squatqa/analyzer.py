@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from squatqa.english import is_english_word
 from squatqa.lexicon import Lexicon
 from squatqa.text import stem, words
 
-# Typo correction: shortest word considered, the length up to which a word is
-# "short" (see Analyzer._plausible_typo), and how many unknown words of one
+# Typo correction: shortest word considered, and how many unknown words of one
 # question are looked up (each is a search of the corpus's vocabulary; a pasted
 # page of made-up words must not take seconds).
 MIN_TYPO_LENGTH = 3
-SHORT_WORD = 4
 MAX_REPAIRS_PER_QUESTION = 32
 # Corrections remembered per process (a batch asks many questions).
 _CORRECTION_MEMORY = 50_000
@@ -139,57 +138,25 @@ class Analyzer:
             return self._corrections[word]
         fixed: str | None = None
         allowed = _allowed_edits(word)
-        if allowed and word.isalpha() and self.targets:
+        # A real word the corpus does not use ("plain", "belt") is a word of its
+        # own, however close to a corpus word it is.
+        if allowed and word.isalpha() and self.targets and not is_english_word(word):
             # Imported here: most questions have no unknown word to repair.
             from rapidfuzz import process
             from rapidfuzz.distance import OSA
 
             # Every close word, not the first few: the targets are sorted, so a
-            # limit would cut ties alphabetically, not by plausibility.
+            # limit would cut ties alphabetically. Of the closest, a content word
+            # beats a function word ("hak" is "hack" rather than "has").
             found = process.extract(
                 word, self.targets, scorer=OSA.distance, score_cutoff=allowed, limit=None
             )
-            fixed = next((c for c, _d, _i in found if self._plausible_typo(word, c)), None)
+            stopwords = self.lexicon.stopwords
+            ranked = sorted(found, key=lambda close: (close[1], stem(close[0]) in stopwords))
+            fixed = next((close[0] for close in ranked if close[0] != word), None)
         if len(self._corrections) < _CORRECTION_MEMORY:
             self._corrections[word] = fixed
         return fixed
-
-    def _plausible_typo(self, word: str, candidate: str) -> bool:
-        """Whether `word` is more likely a slip for `candidate` than a word of its own.
-
-        Function words are short and many ("cold" is one letter from "could"), and
-        in a short word a changed letter usually makes another real word ("main" ->
-        "mail"). So function words and short words are only reached by two swapped
-        neighbours ("whta", "hakc") or, for short content words, a dropped letter ("hak").
-        """
-        if candidate == word:
-            return False
-        if _is_transposition(word, candidate):
-            return True
-        if stem(candidate) in self.lexicon.stopwords:
-            return False
-        return len(word) > SHORT_WORD or _is_insertion(word, candidate)
-
-
-def _is_insertion(word: str, candidate: str) -> bool:
-    """Whether `candidate` is `word` with one letter added."""
-    if len(candidate) != len(word) + 1:
-        return False
-    letters = iter(candidate)
-    return all(letter in letters for letter in word)
-
-
-def _is_transposition(word: str, candidate: str) -> bool:
-    """Whether `candidate` is `word` with two neighbouring letters swapped."""
-    if len(candidate) != len(word):
-        return False
-    differences = [i for i, (a, b) in enumerate(zip(word, candidate, strict=True)) if a != b]
-    return (
-        len(differences) == 2
-        and differences[1] == differences[0] + 1
-        and word[differences[0]] == candidate[differences[1]]
-        and word[differences[1]] == candidate[differences[0]]
-    )
 
 
 def _allowed_edits(word: str) -> int:

@@ -39,6 +39,7 @@ from typing import NamedTuple
 from squatqa.analyzer import Analyzer
 from squatqa.confidence import Evidence, bundled_model, likelihood
 from squatqa.corpus import Corpus, Entry
+from squatqa.english import english_words
 from squatqa.index import Index
 from squatqa.lexicon import Lexicon, load_lexicon
 
@@ -109,6 +110,7 @@ class Engine:
         # Read now, not at the first question: a broken installation then fails
         # before any answer is printed (squatqa.datafiles.DataFileError).
         self._confidence_model = bundled_model()
+        english_words()
 
     def search(
         self, query: str, limit: int = 1, min_score: float = DEFAULT_MIN_SCORE

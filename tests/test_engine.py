@@ -96,7 +96,19 @@ def test_very_long_question_is_ranked(engine: Engine) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "meant"),
-    [("hakc", "hack"), ("whta", "what"), ("lesg", "legs"), ("hak", "hack"), ("valgis", "valgus")],
+    [
+        ("hakc", "hack"),
+        ("whta", "what"),
+        ("lesg", "legs"),
+        ("hak", "hack"),
+        ("valgis", "valgus"),
+        # Short words and function words are reached by any one edit, since they
+        # are not English words themselves.
+        ("bsd", "bad"),
+        ("cavr", "cave"),
+        ("wjat", "what"),
+        ("hsck", "hack"),
+    ],
 )
 def test_typos_are_corrected_to_corpus_words(engine: Engine, typed: str, meant: str) -> None:
     assert (
@@ -138,7 +150,7 @@ def test_a_spelling_must_be_one_word() -> None:
         build_lexicon({"spellings": {"going to": ["gon na"]}})
 
 
-@pytest.mark.parametrize("word", ["cold", "main", "bread"])
+@pytest.mark.parametrize("word", ["cold", "main", "bread", "plain", "belt", "knew"])
 def test_real_words_are_not_corrected_into_corpus_words(engine: Engine, word: str) -> None:
     assert engine.analyzer.analyse(word, correct_typos=True).corrected == [False]
 

@@ -286,6 +286,23 @@ def test_every_command_reports_a_broken_model_before_any_output(
     assert_one_broken_install_line(done, "confidence.json")
 
 
+@pytest.mark.parametrize(
+    ("content", "complaint"), [(None, b"cannot read"), (b"Apple\n", b"is damaged")]
+)
+def test_a_broken_word_list_is_one_error_line(
+    tmp_path: Path, content: bytes | None, complaint: bytes
+) -> None:
+    root = broken_install(tmp_path, "words.txt", content)
+    done = run_squatqa(
+        "ask",
+        "why do my knees cave",
+        env={"PYTHONPATH": str(root), "SQUATQA_CACHE_DIR": ""},
+        cwd=tmp_path,
+    )
+    assert_one_broken_install_line(done, "words.txt")
+    assert complaint in done.stderr
+
+
 def test_a_damaged_schema_file_is_not_passed_on(tmp_path: Path) -> None:
     root = broken_install(tmp_path, "corpus.schema.json", b"\xff not json")
     done = run_squatqa("schema", env={"PYTHONPATH": str(root)}, cwd=tmp_path)
