@@ -146,13 +146,21 @@ class Analyzer:
             from rapidfuzz.distance import OSA
 
             # Every close word, not the first few: the targets are sorted, so a
-            # limit would cut ties alphabetically. Of the closest, a content word
-            # beats a function word ("hak" is "hack" rather than "has").
+            # limit would cut ties alphabetically. Of the closest, one with the same
+            # first letter wins (a first letter is seldom mistyped: "durning" is
+            # "during", not "turning"), then a content word ("hak" is "hack", not "has").
             found = process.extract(
                 word, self.targets, scorer=OSA.distance, score_cutoff=allowed, limit=None
             )
             stopwords = self.lexicon.stopwords
-            ranked = sorted(found, key=lambda close: (close[1], stem(close[0]) in stopwords))
+            ranked = sorted(
+                found,
+                key=lambda close: (
+                    close[1],
+                    close[0][0] != word[0],
+                    stem(close[0]) in stopwords,
+                ),
+            )
             fixed = next((close[0] for close in ranked if close[0] != word), None)
         if len(self._corrections) < _CORRECTION_MEMORY:
             self._corrections[word] = fixed

@@ -56,6 +56,8 @@ def _strip_suffix(word: str) -> str:
     elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
         word = word[:-1]
 
+    if word.endswith("ied") and len(word) > 4:  # remedied, worried: as remedy, worry
+        return word[:-3] + "y"
     for suffix in ("ing", "ed"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             base = word[: -len(suffix)]

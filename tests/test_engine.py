@@ -108,6 +108,8 @@ def test_very_long_question_is_ranked(engine: Engine) -> None:
         ("cavr", "cave"),
         ("wjat", "what"),
         ("hsck", "hack"),
+        # Of equally close words, the one with the typed first letter.
+        ("durning", "during"),
     ],
 )
 def test_typos_are_corrected_to_corpus_words(engine: Engine, typed: str, meant: str) -> None:

@@ -22,6 +22,8 @@ def test_words_split_on_punctuation_and_keep_digits() -> None:
         (["cave", "caving", "caved", "caves"], True),
         (["muscle", "muscles"], True),
         (["injury", "injuries"], True),
+        (["remedy", "remedies", "remedied"], True),
+        (["worry", "worries", "worried"], True),
         (["hack", "hook"], False),
     ],
 )
