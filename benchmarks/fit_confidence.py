@@ -57,7 +57,7 @@ MIN_LEAF = 10
 L2 = 1.0
 # Thresholds whose merit (mean answered-right plus off-topic-declined) is this close
 # to the best count as tied.
-NEAR_TIE = 0.005
+NEAR_TIE = 0.001
 ABOUT = (
     "squatqa's confidence model: boosted regression trees over the evidence in "
     "squatqa/confidence.py, written by benchmarks/fit_confidence.py --write; "
