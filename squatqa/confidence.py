@@ -46,6 +46,7 @@ class Evidence(NamedTuple):
     unknown_words: int  # question words the corpus never uses
     missed_words: int  # question words the corpus uses, but this entry does not
     matched_words: int  # content words of the question its questions or aliases use
+    subject_words: int  # of the unknown words, those naming a subject (squatqa.lexicon)
 
     @property
     def on_topic(self) -> bool:
@@ -67,6 +68,7 @@ class Evidence(NamedTuple):
             float(self.unknown_words),
             float(self.missed_words),
             round(math.log1p(self.matched_words), _PLACES),
+            float(self.subject_words),
         )
 
 
@@ -80,12 +82,13 @@ FEATURES = (
     "unknown_words",
     "missed_words",
     "log1p_matched_words",
+    "subject_words",
 )
 # The direction each feature may move the chance in (1 up, -1 down, 0 either):
 # the fitting script holds every tree to it. How much of an entry's own wording
 # was asked is left free: a short alias fully asked in a long question says
 # something different from a long question fully matched.
-MONOTONE = (1, 1, 0, 1, 1, -1, -1, 1)
+MONOTONE = (1, 1, 0, 1, 1, -1, -1, 1, -1)
 
 # A tree: a leaf's log-odds contribution, or (feature, threshold, tree for values
 # at or below it, tree for values above it).

@@ -271,11 +271,12 @@ class Engine:
         """
         index = self.index
         intents = self.analyzer.lexicon.intents
+        subjects = self.analyzer.lexicon.subjects
         first_field, end = index.entry_fields[number], index.entry_fields[number + 1]
         # Rarity of the query's non-function words each of the entry's fields uses.
         shared = [0.0] * (end - first_field)
         asked = in_questions = in_answer = 0.0
-        unknown = missed = matched = 0
+        unknown = missed = matched = subject_words = 0
         for term in weights:
             postings = index.field_postings.get(term)
             in_question = False
@@ -308,6 +309,8 @@ class Engine:
                 missed += 1
             else:
                 unknown += 1
+                if term in subjects:
+                    subject_words += 1
         entry_share = max(
             (
                 covered / index.field_content[first_field + offset]
@@ -324,6 +327,7 @@ class Engine:
             unknown,
             missed,
             matched,
+            subject_words,
         )
 
     def _answer_uses(self, number: int, term: str) -> bool:

@@ -1,8 +1,10 @@
 """Vocabulary kept as data: function words for every corpus, synonyms per corpus.
 
 `data/lexicon.json` holds what is true of English questions whatever they are
-about: function words such as "the", "my", "does", and informal spellings such as
-"wat" or "cuz" with the standard words they stand for. What a word means in one
+about: function words such as "the", "my", "does", informal spellings such as
+"wat" or "cuz" with the standard words they stand for, and words that name a
+subject ("elbow", "deadlift", "coffee"), which say what a question is about when
+the corpus never uses them. What a word means in one
 field ("cave" is knee valgus in a squat FAQ, not a hole in the ground) belongs to
 that corpus, so synonyms come from the corpus file's own `synonyms` field. This
 module reads both into lookup tables keyed by stemmed terms.
@@ -29,6 +31,8 @@ class Lexicon(NamedTuple):
     surface_words: frozenset[str]
     # informal spelling (a normalised word) -> the standard words it stands for
     spellings: dict[str, tuple[str, ...]]
+    # stems of words naming what a question is about (elbow, deadlift, coffee)
+    subjects: frozenset[str]
 
     def with_synonyms(self, synonyms: Mapping[str, Sequence[str]]) -> Lexicon:
         """This lexicon plus a corpus's synonym groups (canonical term -> variants)."""
@@ -76,6 +80,10 @@ def build_lexicon(raw: Mapping[str, object]) -> Lexicon:
     if not isinstance(intents_raw, list):
         raise ValueError('lexicon: "intents" must be a list of strings')
     intents = frozenset(stem(word) for item in intents_raw for word in words(str(item)))
+    subjects_raw = raw.get("subjects", [])
+    if not isinstance(subjects_raw, list):
+        raise ValueError('lexicon: "subjects" must be a list of strings')
+    subjects = frozenset(stem(word) for item in subjects_raw for word in words(str(item)))
     synonyms = raw.get("synonyms", {})
     if not isinstance(synonyms, dict) or not all(
         isinstance(variants, list) and all(isinstance(v, str) for v in variants)
@@ -92,4 +100,4 @@ def build_lexicon(raw: Mapping[str, object]) -> Lexicon:
             if len(spelling) != 1:
                 raise ValueError(f'lexicon: spelling "{variant}" must be one word')
             spellings[spelling[0]] = tuple(words(str(standard)))
-    return Lexicon({}, stopwords, intents, frozenset(), spellings).with_synonyms(synonyms)
+    return Lexicon({}, stopwords, intents, frozenset(), spellings, subjects).with_synonyms(synonyms)

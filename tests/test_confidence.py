@@ -30,6 +30,7 @@ TYPICAL = Evidence(
     unknown_words=1,
     missed_words=0,
     matched_words=2,
+    subject_words=0,
 )
 
 
@@ -42,6 +43,7 @@ EVIDENCE = st.builds(
     unknown_words=st.integers(0, 12),
     missed_words=st.integers(0, 12),
     matched_words=st.integers(0, 12),
+    subject_words=st.integers(0, 12),
 )
 # Each field with a direction, and how to push it that way.
 PUSHED_UP = {
@@ -53,6 +55,10 @@ PUSHED_UP = {
 PUSHED_DOWN = {
     "unknown_words": lambda e: e._replace(unknown_words=e.unknown_words + 1),
     "missed_words": lambda e: e._replace(missed_words=e.missed_words + 1),
+    # a subject word is an unknown word too
+    "subject_words": lambda e: e._replace(
+        unknown_words=e.unknown_words + 1, subject_words=e.subject_words + 1
+    ),
 }
 
 
@@ -86,6 +92,7 @@ def test_the_directions_cover_the_features_the_model_reads() -> None:
         "unknown_words",
         "missed_words",
         "log1p_matched_words",
+        "subject_words",
     }
 
 

@@ -300,3 +300,15 @@ def test_the_entries_asking_a_word_are_gathered_once_within_a_budget(
     first = fresh.asking_entries(valgus, at_least=1)
     assert first == frozenset({0, 1, 2})
     assert fresh.asking_entries(valgus, at_least=1) is not first
+
+
+def test_words_naming_another_subject_are_evidence_against_an_answer(engine: Engine) -> None:
+    # "cubitus" and "elbow" name a subject the corpus never mentions; "simple" is
+    # an unknown word that names nothing.
+    elbow = engine.best_evidence("what is cubitus valgus in the elbow")
+    simple = engine.best_evidence("what is knee valgus in simple words")
+    assert elbow is not None and simple is not None
+    assert elbow[1].subject_words == elbow[1].unknown_words == 2
+    assert simple[1].subject_words == 0 and simple[1].unknown_words == 1
+    assert engine.search("what is cubitus valgus in the elbow") == []
+    assert engine.search("what is knee valgus in simple words")[0].entry.id == "what-is-knee-valgus"

@@ -253,6 +253,7 @@ def test_a_broken_installation_is_one_error_line(
         ("lexicon.json", b'{"synonyms": {"valgus": 5}}'),
         ("lexicon.json", b'{"synonyms": {"valgus": "cave"}}'),
         ("lexicon.json", b'{"stopwords": {"the": 1}}'),
+        ("lexicon.json", b'{"subjects": "elbow"}'),
         ("confidence.json", b'{"features": [], "prior": 0, "trees": [0.5]}'),
     ],
 )
