@@ -77,6 +77,8 @@ SQUAT_SETS = {
     "squat-holdout-q": REPOSITORY / "tests" / "data" / "queries_holdout_q.jsonl",
     "squat-holdout-r": REPOSITORY / "tests" / "data" / "queries_holdout_r.jsonl",
     "squat-holdout-s": REPOSITORY / "tests" / "data" / "queries_holdout_s.jsonl",
+    "squat-holdout-t": REPOSITORY / "tests" / "data" / "queries_holdout_t.jsonl",
+    "squat-holdout-u": REPOSITORY / "tests" / "data" / "queries_holdout_u.jsonl",
 }
 
 # The stated parameters of the BM25 baseline (Lucene's defaults).

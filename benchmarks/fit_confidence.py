@@ -48,7 +48,7 @@ from squatqa.evaluate import QueryFileError, load_queries
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 FIT_SETS = [
     "queries.jsonl",
-    *(f"queries_holdout_{letter}.jsonl" for letter in "abcdefghijklmnopqrs"),
+    *(f"queries_holdout_{letter}.jsonl" for letter in "abcdefghijklmnopqrstu"),
 ]
 ROUNDS = 30
 DEPTH = 3
