@@ -122,3 +122,19 @@ def test_the_shipped_model_is_what_the_fitting_script_makes(fitting: ModuleType)
     engine = Engine(load_corpus())
     data = [s for name in fitting.FIT_SETS for s in fitting.samples(engine, fitting.DATA / name)]
     assert fitting.fit(data) == bundled_model()
+
+
+def test_the_best_threshold_meets_both_targets_when_one_can(
+    fitting: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (answered right, off-topic declined) at each threshold, one set.
+    figures = {threshold: (0.90, 0.90) for threshold in range(30, 95, 5)}
+    figures[50] = (0.99, 0.93)  # the best merit, but off-topic falls short
+    figures[60] = (0.95, 0.96)  # meets both
+    figures[65] = (0.955, 0.955)  # meets both, merit tied with 60: the higher wins
+    monkeypatch.setattr(fitting, "scores", lambda data, model, threshold: figures[threshold])
+    assert fitting.best_threshold([([], Model(0.0, ()))]) == 65
+    figures[65] = (0.94, 0.99)
+    assert fitting.best_threshold([([], Model(0.0, ()))]) == 60
+    figures[60] = figures[65] = (0.90, 0.90)
+    assert fitting.best_threshold([([], Model(0.0, ()))]) == 50  # none meets both
