@@ -79,6 +79,8 @@ SQUAT_SETS = {
     "squat-holdout-s": REPOSITORY / "tests" / "data" / "queries_holdout_s.jsonl",
     "squat-holdout-t": REPOSITORY / "tests" / "data" / "queries_holdout_t.jsonl",
     "squat-holdout-u": REPOSITORY / "tests" / "data" / "queries_holdout_u.jsonl",
+    "squat-holdout-v": REPOSITORY / "tests" / "data" / "queries_holdout_v.jsonl",
+    "squat-holdout-w": REPOSITORY / "tests" / "data" / "queries_holdout_w.jsonl",
 }
 
 # The stated parameters of the BM25 baseline (Lucene's defaults).

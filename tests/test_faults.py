@@ -288,7 +288,7 @@ def test_every_command_reports_a_broken_model_before_any_output(
 
 
 @pytest.mark.parametrize(
-    ("content", "complaint"), [(None, b"cannot read"), (b"Apple\n", b"is damaged")]
+    ("content", "complaint"), [(None, b"cannot read"), (b"apple\nbanan\xc3\xa4\n", b"is damaged")]
 )
 def test_a_broken_word_list_is_one_error_line(
     tmp_path: Path, content: bytes | None, complaint: bytes

@@ -47,6 +47,8 @@ FLOORS = {
     "queries_holdout_s.jsonl": Floors(0.96, 0.96, 0.93, 0.98, 0.06),
     "queries_holdout_t.jsonl": Floors(0.95, 0.96, 0.93, 0.91, 0.06),
     "queries_holdout_u.jsonl": Floors(0.97, 0.97, 0.96, 0.95, 0.04),
+    "queries_holdout_v.jsonl": Floors(0.94, 0.96, 0.92, 0.93, 0.07),
+    "queries_holdout_w.jsonl": Floors(0.95, 0.96, 0.91, 0.93, 0.07),
 }
 SETS = list(FLOORS)
 
