@@ -81,6 +81,8 @@ SQUAT_SETS = {
     "squat-holdout-u": REPOSITORY / "tests" / "data" / "queries_holdout_u.jsonl",
     "squat-holdout-v": REPOSITORY / "tests" / "data" / "queries_holdout_v.jsonl",
     "squat-holdout-w": REPOSITORY / "tests" / "data" / "queries_holdout_w.jsonl",
+    "squat-holdout-x": REPOSITORY / "tests" / "data" / "queries_holdout_x.jsonl",
+    "squat-holdout-y": REPOSITORY / "tests" / "data" / "queries_holdout_y.jsonl",
 }
 
 # The stated parameters of the BM25 baseline (Lucene's defaults).

@@ -48,9 +48,9 @@ from squatqa.evaluate import QueryFileError, load_queries
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 FIT_SETS = [
     "queries.jsonl",
-    *(f"queries_holdout_{letter}.jsonl" for letter in "abcdefghijklmnopqrstu"),
+    *(f"queries_holdout_{letter}.jsonl" for letter in "abcdefghijklmnopqrstuvw"),
 ]
-ROUNDS = 30
+ROUNDS = 60
 DEPTH = 3
 RATE = 0.3
 MIN_LEAF = 10
