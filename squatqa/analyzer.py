@@ -60,7 +60,7 @@ class Analyzer:
     @staticmethod
     def _lexicon_stems(lexicon: Lexicon) -> set[str]:
         """Terms the lexicon itself makes, which must never be "corrected" into others."""
-        known = set(lexicon.stopwords | lexicon.intents)
+        known = set(lexicon.stopwords | lexicon.intents | lexicon.subjects)
         known.update(stem for phrase in lexicon.phrases for stem in phrase)
         known.update(lexicon.phrases.values())
         known.update(stem(word) for standard in lexicon.spellings.values() for word in standard)
@@ -149,6 +149,10 @@ class Analyzer:
             # limit would cut ties alphabetically. Of the closest, one with the same
             # first letter wins (a first letter is seldom mistyped: "durning" is
             # "during", not "turning"), then a content word ("hak" is "hack", not "has").
+            # A function word is only reached by two swapped neighbours or a letter too
+            # many ("whta", "durning"): a non-word with a letter changed from one
+            # ("thc", "itb") is more often an abbreviation than a slip, and reading
+            # it as "the" would hide it.
             found = process.extract(
                 word, self.targets, scorer=OSA.distance, score_cutoff=allowed, limit=None
             )
@@ -157,14 +161,47 @@ class Analyzer:
                 found,
                 key=lambda close: (
                     close[1],
-                    close[0][0] != word[0],
+                    not _same_start(word, close[0]),
                     stem(close[0]) in stopwords,
                 ),
             )
-            fixed = next((close[0] for close in ranked if close[0] != word), None)
+            fixed = next(
+                (
+                    candidate
+                    for candidate, _distance, _index in ranked
+                    if candidate != word
+                    and (stem(candidate) not in stopwords or _is_slip_of_hand(word, candidate))
+                ),
+                None,
+            )
         if len(self._corrections) < _CORRECTION_MEMORY:
             self._corrections[word] = fixed
         return fixed
+
+
+def _is_transposition(word: str, candidate: str) -> bool:
+    """Whether `candidate` is `word` with two neighbouring letters swapped."""
+    if len(candidate) != len(word):
+        return False
+    differences = [i for i, (a, b) in enumerate(zip(word, candidate, strict=True)) if a != b]
+    return (
+        len(differences) == 2
+        and differences[1] == differences[0] + 1
+        and word[differences[0]] == candidate[differences[1]]
+        and word[differences[1]] == candidate[differences[0]]
+    )
+
+
+def _is_slip_of_hand(word: str, candidate: str) -> bool:
+    """Whether `word` is `candidate` with two neighbours swapped or a letter doubled or
+    added ("whta", "durning"), not with a letter changed ("thc" is not "the")."""
+    return _is_transposition(word, candidate) or len(word) == len(candidate) + 1
+
+
+def _same_start(word: str, candidate: str) -> bool:
+    """Whether `candidate` begins as `word` does, or as it would with its first two
+    letters swapped back ("nad" begins as "and")."""
+    return candidate[0] == word[0] or candidate[:2] == word[1::-1]
 
 
 def _allowed_edits(word: str) -> int:

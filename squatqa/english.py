@@ -4,8 +4,8 @@ A word the corpus does not use is either a slip ("cavr", "bsd") or a word of its
 own ("plain", "belt"); only the first should be turned into a corpus word. The
 word list (data/words.txt, from SCOWL, see the README) tells them apart. It is
 kept as one sorted text, one lowercase word a line, and searched by bisection in
-place: reading it costs a fraction of a millisecond, where building a set of its
-70,000 words would cost ten.
+place: reading it costs about a millisecond, several times less than building a
+set of its 70,000 words.
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ def english_words() -> str:
     """The word list, read on first use; DataFileError if it is missing or damaged.
 
     Only what the search needs is checked here, cheaply: plain ASCII, every line
-    ended. The order it relies on, and that every line is one lowercase word, are
+    ended by a newline alone. The order it relies on, and that every line is one lowercase word, are
     checked by the tests; scanning 70,000 words on every start would cost more
     than the search ever does.
     """
     raw = read_data_file(WORDS_NAME)
+    if b"\r" in raw:  # a copy with Windows line ends would match no word at all
+        raise DataFileError(f"{data_path(WORDS_NAME)} is damaged: its lines end in CR LF")
     if not raw.endswith(b"\n"):
         raise DataFileError(f"{data_path(WORDS_NAME)} is damaged: its last line is cut short")
     try:

@@ -81,7 +81,7 @@ def build_lexicon(raw: Mapping[str, object]) -> Lexicon:
         raise ValueError('lexicon: "intents" must be a list of strings')
     intents = frozenset(stem(word) for item in intents_raw for word in words(str(item)))
     subjects_raw = raw.get("subjects", [])
-    if not isinstance(subjects_raw, list):
+    if not isinstance(subjects_raw, list) or not all(isinstance(w, str) for w in subjects_raw):
         raise ValueError('lexicon: "subjects" must be a list of strings')
     subjects = frozenset(stem(word) for item in subjects_raw for word in words(str(item)))
     synonyms = raw.get("synonyms", {})

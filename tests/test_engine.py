@@ -102,14 +102,15 @@ def test_very_long_question_is_ranked(engine: Engine) -> None:
         ("lesg", "legs"),
         ("hak", "hack"),
         ("valgis", "valgus"),
-        # Short words and function words are reached by any one edit, since they
-        # are not English words themselves.
+        # Short words are reached by any one edit, since they are not English words.
         ("bsd", "bad"),
         ("cavr", "cave"),
-        ("wjat", "what"),
         ("hsck", "hack"),
-        # Of equally close words, the one with the typed first letter.
+        # Of equally close words, the one with the typed first letter, or with the
+        # first two letters swapped back.
         ("durning", "during"),
+        ("abd", "bad"),
+        ("nad", "and"),
     ],
 )
 def test_typos_are_corrected_to_corpus_words(engine: Engine, typed: str, meant: str) -> None:
@@ -312,3 +313,23 @@ def test_words_naming_another_subject_are_evidence_against_an_answer(engine: Eng
     assert simple[1].subject_words == 0 and simple[1].unknown_words == 1
     assert engine.search("what is cubitus valgus in the elbow") == []
     assert engine.search("what is knee valgus in kinesiology")[0].entry.id == "what-is-knee-valgus"
+
+
+@pytest.mark.parametrize("abbreviation", ["thc", "itb", "wjat"])
+def test_a_function_word_is_reached_only_by_swapped_neighbours(
+    engine: Engine, abbreviation: str
+) -> None:
+    assert engine.analyzer.analyse(abbreviation, correct_typos=True).corrected == [False]
+
+
+def test_subject_words_are_never_corrected(engine: Engine) -> None:
+    # "creatine" is not in the English word list, and is two edits from "creating".
+    analysis = engine.analyzer.analyse("is creatine safe", correct_typos=True)
+    assert analysis.corrected == [False, False, False]
+    assert engine.search("is creatine bad for my knees") == []
+
+
+def test_subject_words_are_not_function_words(engine: Engine) -> None:
+    # Function words never count as evidence, so a subject among them would be lost.
+    lexicon = engine.analyzer.lexicon
+    assert lexicon.subjects.isdisjoint(lexicon.stopwords)

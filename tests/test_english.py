@@ -44,6 +44,7 @@ def test_acronyms_are_not_words(acronym: str) -> None:
         (b"apple\nbanana", "cut short"),
         (b"", "cut short"),
         (b"apple\nbanan\xc3\xa4\n", "ASCII"),
+        (b"apple\r\nbanana\r\n", "CR LF"),
     ],
 )
 def test_a_damaged_list_is_reported(
