@@ -83,6 +83,8 @@ SQUAT_SETS = {
     "squat-holdout-w": REPOSITORY / "tests" / "data" / "queries_holdout_w.jsonl",
     "squat-holdout-x": REPOSITORY / "tests" / "data" / "queries_holdout_x.jsonl",
     "squat-holdout-y": REPOSITORY / "tests" / "data" / "queries_holdout_y.jsonl",
+    "squat-holdout-z1": REPOSITORY / "tests" / "data" / "queries_holdout_z1.jsonl",
+    "squat-holdout-z2": REPOSITORY / "tests" / "data" / "queries_holdout_z2.jsonl",
 }
 
 # The stated parameters of the BM25 baseline (Lucene's defaults).

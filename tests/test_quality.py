@@ -51,6 +51,8 @@ FLOORS = {
     "queries_holdout_w.jsonl": Floors(0.95, 0.96, 0.92, 0.95, 0.06),
     "queries_holdout_x.jsonl": Floors(0.95, 0.96, 0.93, 0.98, 0.06),
     "queries_holdout_y.jsonl": Floors(0.96, 0.97, 0.94, 0.93, 0.04),
+    "queries_holdout_z1.jsonl": Floors(0.95, 0.96, 0.92, 0.95, 0.07),
+    "queries_holdout_z2.jsonl": Floors(0.96, 0.97, 0.93, 0.93, 0.07),
 }
 SETS = list(FLOORS)
 
