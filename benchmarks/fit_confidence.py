@@ -49,6 +49,8 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 FIT_SETS = [
     "queries.jsonl",
     *(f"queries_holdout_{letter}.jsonl" for letter in "abcdefghijklmnopqrstuvwxy"),
+    "queries_holdout_z1.jsonl",
+    "queries_holdout_z2.jsonl",
 ]
 ROUNDS = 60
 DEPTH = 3
