@@ -85,6 +85,8 @@ SQUAT_SETS = {
     "squat-holdout-y": REPOSITORY / "tests" / "data" / "queries_holdout_y.jsonl",
     "squat-holdout-z1": REPOSITORY / "tests" / "data" / "queries_holdout_z1.jsonl",
     "squat-holdout-z2": REPOSITORY / "tests" / "data" / "queries_holdout_z2.jsonl",
+    "squat-holdout-z3": REPOSITORY / "tests" / "data" / "queries_holdout_z3.jsonl",
+    "squat-holdout-z4": REPOSITORY / "tests" / "data" / "queries_holdout_z4.jsonl",
 }
 
 # The stated parameters of the BM25 baseline (Lucene's defaults).

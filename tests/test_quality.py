@@ -53,6 +53,8 @@ FLOORS = {
     "queries_holdout_y.jsonl": Floors(0.96, 0.97, 0.95, 0.95, 0.04),
     "queries_holdout_z1.jsonl": Floors(0.95, 0.96, 0.92, 0.95, 0.08),
     "queries_holdout_z2.jsonl": Floors(0.96, 0.97, 0.94, 0.95, 0.06),
+    "queries_holdout_z3.jsonl": Floors(0.96, 0.96, 0.94, 0.95, 0.04),
+    "queries_holdout_z4.jsonl": Floors(0.96, 0.96, 0.91, 0.98, 0.07),
 }
 SETS = list(FLOORS)
 
