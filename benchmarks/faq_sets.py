@@ -1,7 +1,7 @@
 """Score squatqa on the bundled corpus's labelled sets and two public FAQ sets.
 
 The bundled squat corpus is small and its labelled queries were written alongside
-the engine (the nineteen holdout sets without sight of its vocabulary), so figures there
+the engine (the holdout sets without sight of its vocabulary), so figures there
 say how well the tool answers lifters, not how well the engine generalises.
 StackFAQ (StackExchange threads with user paraphrases) and CovidFAQ (short real
 user queries) are outside data with fixed labels and no synonyms or aliases.
@@ -55,38 +55,14 @@ STACKFAQ_FILE = Path("stackfaq") / "stackExchange-FAQ.xml"
 COVIDFAQ_FILE = Path("covidfaq") / "query_answer_pairs.json"
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = REPOSITORY.parent / "shared" / "benchmarks"
-# The bundled corpus's labelled sets: the development set and nineteen holdouts.
+# The bundled corpus's labelled sets: the development set and every holdout beside it.
+_LABELLED = REPOSITORY / "tests" / "data"
 SQUAT_SETS = {
-    "squat-dev": REPOSITORY / "tests" / "data" / "queries.jsonl",
-    "squat-holdout-a": REPOSITORY / "tests" / "data" / "queries_holdout_a.jsonl",
-    "squat-holdout-b": REPOSITORY / "tests" / "data" / "queries_holdout_b.jsonl",
-    "squat-holdout-c": REPOSITORY / "tests" / "data" / "queries_holdout_c.jsonl",
-    "squat-holdout-d": REPOSITORY / "tests" / "data" / "queries_holdout_d.jsonl",
-    "squat-holdout-e": REPOSITORY / "tests" / "data" / "queries_holdout_e.jsonl",
-    "squat-holdout-f": REPOSITORY / "tests" / "data" / "queries_holdout_f.jsonl",
-    "squat-holdout-g": REPOSITORY / "tests" / "data" / "queries_holdout_g.jsonl",
-    "squat-holdout-h": REPOSITORY / "tests" / "data" / "queries_holdout_h.jsonl",
-    "squat-holdout-i": REPOSITORY / "tests" / "data" / "queries_holdout_i.jsonl",
-    "squat-holdout-j": REPOSITORY / "tests" / "data" / "queries_holdout_j.jsonl",
-    "squat-holdout-k": REPOSITORY / "tests" / "data" / "queries_holdout_k.jsonl",
-    "squat-holdout-l": REPOSITORY / "tests" / "data" / "queries_holdout_l.jsonl",
-    "squat-holdout-m": REPOSITORY / "tests" / "data" / "queries_holdout_m.jsonl",
-    "squat-holdout-n": REPOSITORY / "tests" / "data" / "queries_holdout_n.jsonl",
-    "squat-holdout-o": REPOSITORY / "tests" / "data" / "queries_holdout_o.jsonl",
-    "squat-holdout-p": REPOSITORY / "tests" / "data" / "queries_holdout_p.jsonl",
-    "squat-holdout-q": REPOSITORY / "tests" / "data" / "queries_holdout_q.jsonl",
-    "squat-holdout-r": REPOSITORY / "tests" / "data" / "queries_holdout_r.jsonl",
-    "squat-holdout-s": REPOSITORY / "tests" / "data" / "queries_holdout_s.jsonl",
-    "squat-holdout-t": REPOSITORY / "tests" / "data" / "queries_holdout_t.jsonl",
-    "squat-holdout-u": REPOSITORY / "tests" / "data" / "queries_holdout_u.jsonl",
-    "squat-holdout-v": REPOSITORY / "tests" / "data" / "queries_holdout_v.jsonl",
-    "squat-holdout-w": REPOSITORY / "tests" / "data" / "queries_holdout_w.jsonl",
-    "squat-holdout-x": REPOSITORY / "tests" / "data" / "queries_holdout_x.jsonl",
-    "squat-holdout-y": REPOSITORY / "tests" / "data" / "queries_holdout_y.jsonl",
-    "squat-holdout-z1": REPOSITORY / "tests" / "data" / "queries_holdout_z1.jsonl",
-    "squat-holdout-z2": REPOSITORY / "tests" / "data" / "queries_holdout_z2.jsonl",
-    "squat-holdout-z3": REPOSITORY / "tests" / "data" / "queries_holdout_z3.jsonl",
-    "squat-holdout-z4": REPOSITORY / "tests" / "data" / "queries_holdout_z4.jsonl",
+    "squat-dev": _LABELLED / "queries.jsonl",
+    **{
+        f"squat-holdout-{path.stem.removeprefix('queries_holdout_')}": path
+        for path in sorted(_LABELLED.glob("queries_holdout_*.jsonl"))
+    },
 }
 
 # The stated parameters of the BM25 baseline (Lucene's defaults).

@@ -20,6 +20,11 @@ class DataFileError(Exception):
     """One of squatqa's own data files is missing or damaged: the installation is broken."""
 
 
+def damaged(name: str, reason: str) -> DataFileError:
+    """The error for a file of data/ whose content cannot be used."""
+    return DataFileError(f"{data_path(name)} is damaged: {reason}")
+
+
 def data_path(name: str) -> Path:
     """Where a file of data/ is, or would be: the installed package's copy comes first."""
     here = Path(__file__).resolve().parent
@@ -48,4 +53,4 @@ def decode_data_file(name: str, raw: bytes, parse: Callable[[object], Parsed]) -
     except (ValueError, TypeError, RecursionError) as error:
         # ValueError covers undecodable bytes and malformed JSON as well.
         reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
-        raise DataFileError(f"{data_path(name)} is damaged: {reason}") from None
+        raise damaged(name, reason) from None

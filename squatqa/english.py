@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from squatqa.datafiles import DataFileError, data_path, read_data_file
+from squatqa.datafiles import damaged, read_data_file
 
 WORDS_NAME = "words.txt"
 
@@ -22,19 +22,19 @@ def english_words() -> str:
     """The word list, read on first use; DataFileError if it is missing or damaged.
 
     Only what the search needs is checked here, cheaply: plain ASCII, every line
-    ended by a newline alone. The order it relies on, and that every line is one lowercase word, are
-    checked by the tests; scanning 70,000 words on every start would cost more
-    than the search ever does.
+    ended by a newline alone. The order it relies on, and that every line is one
+    lowercase word, are checked by the tests: scanning 70,000 words on every start
+    would cost more than the search ever does.
     """
     raw = read_data_file(WORDS_NAME)
     if b"\r" in raw:  # a copy with Windows line ends would match no word at all
-        raise DataFileError(f"{data_path(WORDS_NAME)} is damaged: its lines end in CR LF")
+        raise damaged(WORDS_NAME, "its lines end in CR LF")
     if not raw.endswith(b"\n"):
-        raise DataFileError(f"{data_path(WORDS_NAME)} is damaged: its last line is cut short")
+        raise damaged(WORDS_NAME, "its last line is cut short")
     try:
         return raw.decode("ascii")
     except UnicodeDecodeError:
-        raise DataFileError(f"{data_path(WORDS_NAME)} is damaged: not plain ASCII") from None
+        raise damaged(WORDS_NAME, "not plain ASCII") from None
 
 
 def is_english_word(word: str) -> bool:

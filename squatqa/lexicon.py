@@ -72,18 +72,9 @@ def _lexicon_from_json(decoded: object) -> Lexicon:
 
 
 def build_lexicon(raw: Mapping[str, object]) -> Lexicon:
-    stop_raw = raw.get("stopwords", [])
-    if not isinstance(stop_raw, list):
-        raise ValueError('lexicon: "stopwords" must be a list of strings')
-    stopwords = frozenset(stem(word) for item in stop_raw for word in words(str(item)))
-    intents_raw = raw.get("intents", [])
-    if not isinstance(intents_raw, list):
-        raise ValueError('lexicon: "intents" must be a list of strings')
-    intents = frozenset(stem(word) for item in intents_raw for word in words(str(item)))
-    subjects_raw = raw.get("subjects", [])
-    if not isinstance(subjects_raw, list) or not all(isinstance(w, str) for w in subjects_raw):
-        raise ValueError('lexicon: "subjects" must be a list of strings')
-    subjects = frozenset(stem(word) for item in subjects_raw for word in words(str(item)))
+    stopwords = _stems(raw, "stopwords")
+    intents = _stems(raw, "intents")
+    subjects = _stems(raw, "subjects")
     synonyms = raw.get("synonyms", {})
     if not isinstance(synonyms, dict) or not all(
         isinstance(variants, list) and all(isinstance(v, str) for v in variants)
@@ -101,3 +92,11 @@ def build_lexicon(raw: Mapping[str, object]) -> Lexicon:
                 raise ValueError(f'lexicon: spelling "{variant}" must be one word')
             spellings[spelling[0]] = tuple(words(str(standard)))
     return Lexicon({}, stopwords, intents, frozenset(), spellings, subjects).with_synonyms(synonyms)
+
+
+def _stems(raw: Mapping[str, object], key: str) -> frozenset[str]:
+    """The stems of a word list of the lexicon (its items may be phrases)."""
+    items = raw.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise ValueError(f'lexicon: "{key}" must be a list of strings')
+    return frozenset(stem(word) for item in items for word in words(item))

@@ -254,6 +254,7 @@ def test_a_broken_installation_is_one_error_line(
         ("lexicon.json", b'{"synonyms": {"valgus": "cave"}}'),
         ("lexicon.json", b'{"stopwords": {"the": 1}}'),
         ("lexicon.json", b'{"subjects": "elbow"}'),
+        ("lexicon.json", b'{"intents": ["why", 1]}'),
         ("confidence.json", b'{"features": [], "prior": 0, "trees": [0.5]}'),
     ],
 )
