@@ -51,6 +51,8 @@ FIT_SETS = [
     *(f"queries_holdout_{letter}.jsonl" for letter in "abcdefghijklmnopqrstuvwxy"),
     "queries_holdout_z1.jsonl",
     "queries_holdout_z2.jsonl",
+    "queries_holdout_z3.jsonl",
+    "queries_holdout_z4.jsonl",
 ]
 ROUNDS = 60
 DEPTH = 3
