@@ -55,13 +55,24 @@ STACKFAQ_FILE = Path("stackfaq") / "stackExchange-FAQ.xml"
 COVIDFAQ_FILE = Path("covidfaq") / "query_answer_pairs.json"
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = REPOSITORY.parent / "shared" / "benchmarks"
-# The bundled corpus's labelled sets: the development set and every holdout beside it.
+
+
+def _holdout_order(path: Path) -> tuple[int, int, str]:
+    """Holdouts in the order they were written: a to y, then z1, z2, ... z10."""
+    name = path.stem.removeprefix("queries_holdout_")
+    number = name[1:]
+    if name.startswith("z") and number.isdigit():
+        return (1, int(number), "")
+    return (0, 0, name)
+
+
 _LABELLED = REPOSITORY / "tests" / "data"
+# The bundled corpus's labelled sets: the development set and every holdout beside it.
 SQUAT_SETS = {
     "squat-dev": _LABELLED / "queries.jsonl",
     **{
         f"squat-holdout-{path.stem.removeprefix('queries_holdout_')}": path
-        for path in sorted(_LABELLED.glob("queries_holdout_*.jsonl"))
+        for path in sorted(_LABELLED.glob("queries_holdout_*.jsonl"), key=_holdout_order)
     },
 }
 

@@ -49,10 +49,7 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 FIT_SETS = [
     "queries.jsonl",
     *(f"queries_holdout_{letter}.jsonl" for letter in "abcdefghijklmnopqrstuvwxy"),
-    "queries_holdout_z1.jsonl",
-    "queries_holdout_z2.jsonl",
-    "queries_holdout_z3.jsonl",
-    "queries_holdout_z4.jsonl",
+    *(f"queries_holdout_z{number}.jsonl" for number in range(1, 9)),
 ]
 ROUNDS = 60
 DEPTH = 3

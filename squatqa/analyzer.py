@@ -18,6 +18,9 @@ from squatqa.text import stem, words
 # page of made-up words must not take seconds).
 MIN_TYPO_LENGTH = 3
 MAX_REPAIRS_PER_QUESTION = 32
+# Run-together words: shortest word split, and shortest part.
+MIN_SPLIT_LENGTH = 5
+MIN_PART_LENGTH = 2
 # Corrections remembered per process (a batch asks many questions).
 _CORRECTION_MEMORY = 50_000
 
@@ -93,6 +96,11 @@ class Analyzer:
                     stems.append(stem(fixed))
                     corrected.append(True)
                     continue
+                parts = self._split(word)
+                if parts is not None:
+                    stems.extend(stem(part) for part in parts)
+                    corrected.extend((True, True))
+                    continue
             stems.append(stemmed)
             corrected.append(False)
         return self._apply_phrases(stems, corrected)
@@ -133,6 +141,19 @@ class Analyzer:
             position += size
         return Analysis(terms, flags)
 
+    def _split(self, word: str) -> tuple[str, str] | None:
+        """Two words the corpus knows, typed without the space between them
+        ("hacksquat", "whatis"); of several cuts, the most even one."""
+        if len(word) < MIN_SPLIT_LENGTH or not word.isalpha() or is_english_word(word):
+            return None
+        known = self.known
+        cuts = [
+            (word[:cut], word[cut:])
+            for cut in range(MIN_PART_LENGTH, len(word) - MIN_PART_LENGTH + 1)
+            if stem(word[:cut]) in known and stem(word[cut:]) in known
+        ]
+        return max(cuts, key=lambda parts: min(map(len, parts)), default=None)
+
     def _correct(self, word: str) -> str | None:
         if word in self._corrections:
             return self._corrections[word]
@@ -140,7 +161,11 @@ class Analyzer:
         allowed = _allowed_edits(word)
         # A real word the corpus does not use ("plain", "belt") is a word of its
         # own, however close to a corpus word it is.
-        if allowed and word.isalpha() and self.targets and not is_english_word(word):
+        if allowed and word.isalpha() and is_english_word(word + "g") and word.endswith("in"):
+            # The spoken ending as written ("sayin", "makin"): a word of its own,
+            # however close to a corpus word it is, and no pair of run-together words.
+            fixed = word + "g"
+        elif allowed and word.isalpha() and self.targets and not is_english_word(word):
             # Imported here: most questions have no unknown word to repair.
             from rapidfuzz import process
             from rapidfuzz.distance import OSA

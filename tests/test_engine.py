@@ -121,6 +121,41 @@ def test_typos_are_corrected_to_corpus_words(engine: Engine, typed: str, meant: 
 
 
 @pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("hacksquat", "hack squat"),
+        ("whatcauses knee valgus", "what causes knee valgus"),
+        ("myknees cave", "my knees cave"),
+        ("whilesquatting", "while squatting"),
+    ],
+)
+def test_run_together_words_are_read_apart(engine: Engine, typed: str, meant: str) -> None:
+    analysis = engine.analyzer.analyse(typed, correct_typos=True)
+    assert analysis.terms == engine.analyzer.analyse(meant).terms
+    assert analysis.corrected[0]
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "definiton",  # a slip of "definition": repaired, not cut into "definit" + "on"
+        "dangerus",  # not "danger" + "us"
+        "tofu",  # no corpus word in it
+        "netbal",  # "net" is no corpus word
+    ],
+)
+def test_words_are_only_cut_into_two_corpus_words(engine: Engine, word: str) -> None:
+    assert len(engine.analyzer.analyse(word, correct_typos=True).terms) == 1
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("sayin", "saying"), ("makin", "making")])
+def test_a_dropped_final_g_is_put_back(engine: Engine, typed: str, meant: str) -> None:
+    assert engine.analyzer.analyse(typed, correct_typos=True).terms == (
+        engine.analyzer.analyse(meant).terms
+    )
+
+
+@pytest.mark.parametrize(
     ("informal", "standard"),
     [
         ("wat is knee valgus", "what is knee valgus"),
