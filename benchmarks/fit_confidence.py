@@ -275,10 +275,12 @@ def scores(
 
 
 def best_threshold(scored: Sequence[tuple[Sequence[Sample], Model]]) -> float:
-    """The threshold, in steps of 5, at which answered-right plus off-topic-declined
-    is highest (the two errors weighed alike), among the thresholds at which both
-    reach TARGET, or among all if none do. Each figure is a mean over the sets that
-    have questions of its kind.
+    """The threshold, in steps of 5, at which the lower of answered-right and
+    off-topic-declined is highest, among the thresholds at which both reach TARGET,
+    or among all if none do. Each figure is a mean over the sets that have questions
+    of its kind. Both targets are the same, so the one with less room decides: a sum
+    would trade answers the tool owes for off-topic questions it already declines
+    well beyond its target.
 
     Of thresholds within NEAR_TIE of the best, the highest wins: a wrong answer costs
     a reader more than a declined question, which still lists the closest ones.
@@ -300,7 +302,7 @@ def best_threshold(scored: Sequence[tuple[Sequence[Sample], Model]]) -> float:
 
     found = {threshold: figures(threshold) for threshold in range(30, 95, 5)}
     meeting = {t: pair for t, pair in found.items() if min(pair) >= TARGET} or found
-    merits = {threshold: sum(pair) / 2 for threshold, pair in meeting.items()}
+    merits = {threshold: min(pair) for threshold, pair in meeting.items()}
     best = max(merits.values())
     return max(threshold for threshold, value in merits.items() if value >= best - NEAR_TIE)
 

@@ -129,12 +129,15 @@ def test_the_best_threshold_meets_both_targets_when_one_can(
 ) -> None:
     # (answered right, off-topic declined) at each threshold, one set.
     figures = {threshold: (0.90, 0.90) for threshold in range(30, 95, 5)}
-    figures[50] = (0.99, 0.93)  # the best merit, but off-topic falls short
-    figures[60] = (0.95, 0.96)  # meets both
-    figures[65] = (0.955, 0.955)  # meets both, merit tied with 60: the higher wins
+    figures[50] = (0.99, 0.93)  # the best sum, but off-topic falls short
+    figures[55] = (0.9555, 0.96)  # meets both; its lower figure is within NEAR_TIE of 65's
+    figures[60] = (0.95, 0.999)  # meets both, a better sum, a worse lower figure
+    figures[65] = (0.956, 0.956)  # the best lower figure
     monkeypatch.setattr(fitting, "scores", lambda data, model, threshold: figures[threshold])
     assert fitting.best_threshold([([], Model(0.0, ()))]) == 65
+    figures[65] = (0.9556, 0.9556)  # tied with 55 within NEAR_TIE: the higher wins
+    assert fitting.best_threshold([([], Model(0.0, ()))]) == 65
     figures[65] = (0.94, 0.99)
-    assert fitting.best_threshold([([], Model(0.0, ()))]) == 60
-    figures[60] = figures[65] = (0.90, 0.90)
+    assert fitting.best_threshold([([], Model(0.0, ()))]) == 55
+    figures[55] = figures[60] = figures[65] = (0.90, 0.90)
     assert fitting.best_threshold([([], Model(0.0, ()))]) == 50  # none meets both
