@@ -110,7 +110,15 @@ def likelihood(evidence: Evidence, model: Model | None = None) -> float:
 
 def log_odds(model: Model, values: Sequence[float]) -> float:
     """The model's log-odds for feature values: its prior plus every tree's leaf."""
-    return model.prior + sum(tree_value(tree, values) for tree in model.trees)
+    leaves = 0.0
+    for node in model.trees:
+        # tree_value, written out: it runs for every question, and a call per
+        # tree costs more than the walk down it.
+        while isinstance(node, tuple):
+            feature, threshold, low, high = node
+            node = low if values[feature] <= threshold else high
+        leaves += node
+    return model.prior + leaves
 
 
 def tree_value(tree: Tree, values: Sequence[float]) -> float:
