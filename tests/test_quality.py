@@ -67,6 +67,10 @@ FLOORS = {
     "queries_holdout_z14.jsonl": Floors(0.94, 0.96, 0.93, 0.95, 0.05),
     "queries_holdout_z15.jsonl": Floors(0.95, 0.96, 0.93, 0.93, 0.06),
     "queries_holdout_z16.jsonl": Floors(0.96, 0.97, 0.93, 0.93, 0.06),
+    "queries_holdout_z17.jsonl": Floors(0.96, 0.96, 0.94, 0.98, 0.04),
+    "queries_holdout_z18.jsonl": Floors(0.91, 0.94, 0.88, 0.95, 0.07),
+    "queries_holdout_z19.jsonl": Floors(0.95, 0.96, 0.94, 0.86, 0.06),
+    "queries_holdout_z20.jsonl": Floors(0.91, 0.94, 0.88, 0.98, 0.07),
 }
 SETS = list(FLOORS)
 
