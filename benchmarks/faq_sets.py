@@ -58,11 +58,11 @@ DEFAULT_SHARED = REPOSITORY.parent / "shared" / "benchmarks"
 
 
 def _holdout_order(path: Path) -> tuple[int, int, str]:
-    """Holdouts in the order they were written: a to y, then z1, z2, ... z10."""
+    """Holdouts in the order they were written: a to y, then z1, z2, ... z10, z11."""
     name = path.stem.removeprefix("queries_holdout_")
     number = name[1:]
-    if name.startswith("z") and number.isdigit():
-        return (1, int(number), "")
+    if name.startswith("z") and number.isascii() and number.isdigit():
+        return (1, int(number), name)
     return (0, 0, name)
 
 

@@ -278,15 +278,15 @@ def best_threshold(scored: Sequence[tuple[Sequence[Sample], Model]]) -> float:
     """The threshold, in steps of 5, at which the lower of answered-right and
     off-topic-declined is highest, among the thresholds at which both reach TARGET,
     or among all if none do. Each figure is a mean over the sets that have questions
-    of its kind. Both targets are the same, so the one with less room decides: a sum
-    would trade answers the tool owes for off-topic questions it already declines
-    well beyond its target.
+    of its kind; with no question of one kind, the other alone decides. Both targets
+    are the same, so the one with less room decides: a sum would trade answers the
+    tool owes for off-topic questions it already declines well beyond its target.
 
     Of thresholds within NEAR_TIE of the best, the highest wins: a wrong answer costs
     a reader more than a declined question, which still lists the closest ones.
     """
 
-    def figures(threshold: float) -> tuple[float, float]:
+    def figures(threshold: float) -> list[float]:
         rights: list[float] = []
         declines: list[float] = []
         for data, model in scored:
@@ -295,14 +295,11 @@ def best_threshold(scored: Sequence[tuple[Sequence[Sample], Model]]) -> float:
                 rights.append(right)
             if declined is not None:
                 declines.append(declined)
-        return (
-            sum(rights) / len(rights) if rights else 0.0,
-            sum(declines) / len(declines) if declines else 0.0,
-        )
+        return [sum(kind) / len(kind) for kind in (rights, declines) if kind] or [0.0]
 
     found = {threshold: figures(threshold) for threshold in range(30, 95, 5)}
-    meeting = {t: pair for t, pair in found.items() if min(pair) >= TARGET} or found
-    merits = {threshold: min(pair) for threshold, pair in meeting.items()}
+    meeting = {t: kinds for t, kinds in found.items() if min(kinds) >= TARGET} or found
+    merits = {threshold: min(kinds) for threshold, kinds in meeting.items()}
     best = max(merits.values())
     return max(threshold for threshold, value in merits.items() if value >= best - NEAR_TIE)
 

@@ -11,15 +11,17 @@ from typing import Any, NamedTuple
 
 from squatqa.english import is_english_word
 from squatqa.lexicon import Lexicon
-from squatqa.text import stem, words
+from squatqa.text import stem, stem_unremembered, words
 
 # Typo correction: shortest word considered, and how many unknown words of one
 # question are looked up (each is a search of the corpus's vocabulary; a pasted
 # page of made-up words must not take seconds).
 MIN_TYPO_LENGTH = 3
 MAX_REPAIRS_PER_QUESTION = 32
-# Run-together words: shortest word split, and shortest part.
+# Run-together words: shortest and longest word split (every cut is tried, so a
+# pasted run of letters must not be), and shortest part.
 MIN_SPLIT_LENGTH = 5
+MAX_SPLIT_LENGTH = 24
 MIN_PART_LENGTH = 2
 # Corrections remembered per process (a batch asks many questions).
 _CORRECTION_MEMORY = 50_000
@@ -50,6 +52,7 @@ class Analyzer:
             if len(phrase) not in sizes:
                 self._phrase_sizes[phrase[0]] = (*sizes, len(phrase))
         self._corrections: dict[str, str | None] = {}
+        self._splits: dict[str, tuple[str, str] | None] = {}
 
     def to_state(self) -> tuple[Any, ...]:
         """The analyzer as plain values for squatqa.cache."""
@@ -144,15 +147,24 @@ class Analyzer:
     def _split(self, word: str) -> tuple[str, str] | None:
         """Two words the corpus knows, typed without the space between them
         ("hacksquat", "whatis"); of several cuts, the most even one."""
-        if len(word) < MIN_SPLIT_LENGTH or not word.isalpha() or is_english_word(word):
-            return None
-        known = self.known
-        cuts = [
-            (word[:cut], word[cut:])
-            for cut in range(MIN_PART_LENGTH, len(word) - MIN_PART_LENGTH + 1)
-            if stem(word[:cut]) in known and stem(word[cut:]) in known
-        ]
-        return max(cuts, key=lambda parts: min(map(len, parts)), default=None)
+        if word in self._splits:
+            return self._splits[word]
+        found: tuple[str, str] | None = None
+        if (
+            MIN_SPLIT_LENGTH <= len(word) <= MAX_SPLIT_LENGTH
+            and word.isalpha()
+            and not is_english_word(word)
+        ):
+            known = self.known
+            cuts = [
+                (word[:cut], word[cut:])
+                for cut in range(MIN_PART_LENGTH, len(word) - MIN_PART_LENGTH + 1)
+                if stem_unremembered(word[:cut]) in known and stem_unremembered(word[cut:]) in known
+            ]
+            found = max(cuts, key=lambda parts: min(map(len, parts)), default=None)
+        if len(self._splits) < _CORRECTION_MEMORY:
+            self._splits[word] = found
+        return found
 
     def _correct(self, word: str) -> str | None:
         if word in self._corrections:
@@ -161,11 +173,12 @@ class Analyzer:
         allowed = _allowed_edits(word)
         # A real word the corpus does not use ("plain", "belt") is a word of its
         # own, however close to a corpus word it is.
-        if allowed and word.isalpha() and is_english_word(word + "g") and word.endswith("in"):
-            # The spoken ending as written ("sayin", "makin"): a word of its own,
-            # however close to a corpus word it is, and no pair of run-together words.
+        repairable = bool(allowed) and word.isalpha() and not is_english_word(word)
+        if repairable and word.endswith("in") and is_english_word(word + "g"):
+            # The spoken ending as written ("sayin", "makin"): that word, however
+            # close to a corpus word it is, and no pair of run-together words.
             fixed = word + "g"
-        elif allowed and word.isalpha() and self.targets and not is_english_word(word):
+        elif repairable and self.targets:
             # Imported here: most questions have no unknown word to repair.
             from rapidfuzz import process
             from rapidfuzz.distance import OSA

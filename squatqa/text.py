@@ -40,10 +40,16 @@ def stem(word: str) -> str:
     cached = _stem_cache.get(word)
     if cached is not None:
         return cached
-    result = _strip_suffix(word)
+    result = stem_unremembered(word)
     if len(_stem_cache) < 100_000:
         _stem_cache[word] = result
     return result
+
+
+def stem_unremembered(word: str) -> str:
+    """stem() without keeping the result: for pieces of a word tried once, which
+    would crowd the words that recur out of the memory."""
+    return _strip_suffix(word)
 
 
 def _strip_suffix(word: str) -> str:

@@ -140,8 +140,9 @@ def test_run_together_words_are_read_apart(engine: Engine, typed: str, meant: st
     [
         "definiton",  # a slip of "definition": repaired, not cut into "definit" + "on"
         "dangerus",  # not "danger" + "us"
-        "tofu",  # no corpus word in it
         "netbal",  # "net" is no corpus word
+        "afternoon",  # an English word, though "after" and "noon" would both do
+        "x" * 9999,  # a pasted run of letters is not tried cut by cut
     ],
 )
 def test_words_are_only_cut_into_two_corpus_words(engine: Engine, word: str) -> None:
@@ -153,6 +154,11 @@ def test_a_dropped_final_g_is_put_back(engine: Engine, typed: str, meant: str) -
     assert engine.analyzer.analyse(typed, correct_typos=True).terms == (
         engine.analyzer.analyse(meant).terms
     )
+
+
+@pytest.mark.parametrize("word", ["thin", "pin", "robin"])
+def test_a_real_word_ending_in_in_keeps_its_ending(engine: Engine, word: str) -> None:
+    assert engine.analyzer.analyse(word, correct_typos=True).corrected == [False]
 
 
 @pytest.mark.parametrize(

@@ -130,14 +130,27 @@ def test_the_best_threshold_meets_both_targets_when_one_can(
     # (answered right, off-topic declined) at each threshold, one set.
     figures = {threshold: (0.90, 0.90) for threshold in range(30, 95, 5)}
     figures[50] = (0.99, 0.93)  # the best sum, but off-topic falls short
-    figures[55] = (0.9555, 0.96)  # meets both; its lower figure is within NEAR_TIE of 65's
+    figures[55] = (0.9555, 0.96)  # meets both
     figures[60] = (0.95, 0.999)  # meets both, a better sum, a worse lower figure
-    figures[65] = (0.956, 0.956)  # the best lower figure
+    figures[65] = (0.958, 0.958)  # the best lower figure
     monkeypatch.setattr(fitting, "scores", lambda data, model, threshold: figures[threshold])
     assert fitting.best_threshold([([], Model(0.0, ()))]) == 65
-    figures[65] = (0.9556, 0.9556)  # tied with 55 within NEAR_TIE: the higher wins
+    figures[65] = (0.955, 0.955)  # below 55's lower figure, but within NEAR_TIE: higher wins
     assert fitting.best_threshold([([], Model(0.0, ()))]) == 65
     figures[65] = (0.94, 0.99)
     assert fitting.best_threshold([([], Model(0.0, ()))]) == 55
-    figures[55] = figures[60] = figures[65] = (0.90, 0.90)
+    figures[55] = figures[60] = (0.90, 0.90)
+    figures[65] = (0.9502, 0.99)
+    figures[70] = (0.9495, 0.99)  # within NEAR_TIE of 65, but short of the target
+    assert fitting.best_threshold([([], Model(0.0, ()))]) == 65
+    figures[65] = figures[70] = (0.90, 0.90)
     assert fitting.best_threshold([([], Model(0.0, ()))]) == 50  # none meets both
+
+
+def test_the_best_threshold_judges_by_the_kinds_of_question_there_are(
+    fitting: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Sets without off-topic questions: the threshold answers as many as it can.
+    figures = {threshold: (1.0 - threshold / 100, None) for threshold in range(30, 95, 5)}
+    monkeypatch.setattr(fitting, "scores", lambda data, model, threshold: figures[threshold])
+    assert fitting.best_threshold([([], Model(0.0, ()))]) == 30
