@@ -43,7 +43,7 @@ from squatqa.english import english_words
 from squatqa.index import Index
 from squatqa.lexicon import Lexicon, load_lexicon
 
-DEFAULT_MIN_SCORE = 40.0
+DEFAULT_MIN_SCORE = 45.0
 RELATED_LIMIT = 3
 
 # Ranking: adjacent query terms found adjacent in a question count this share of
