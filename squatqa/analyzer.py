@@ -23,7 +23,7 @@ MAX_REPAIRS_PER_QUESTION = 32
 MIN_SPLIT_LENGTH = 5
 MAX_SPLIT_LENGTH = 24
 MIN_PART_LENGTH = 2
-# Corrections remembered per process (a batch asks many questions).
+# Repairs remembered per process (a batch asks many questions).
 _CORRECTION_MEMORY = 50_000
 
 
@@ -51,8 +51,7 @@ class Analyzer:
             sizes = self._phrase_sizes.get(phrase[0], ())
             if len(phrase) not in sizes:
                 self._phrase_sizes[phrase[0]] = (*sizes, len(phrase))
-        self._corrections: dict[str, str | None] = {}
-        self._splits: dict[str, tuple[str, str] | None] = {}
+        self._repairs: dict[str, tuple[str, ...] | None] = {}
 
     def to_state(self) -> tuple[Any, ...]:
         """The analyzer as plain values for squatqa.cache."""
@@ -94,15 +93,10 @@ class Analyzer:
             stemmed = stem(word)
             if repairs and stemmed not in known:
                 repairs -= 1
-                fixed = self._correct(word)
-                if fixed is not None:
-                    stems.append(stem(fixed))
-                    corrected.append(True)
-                    continue
-                parts = self._split(word)
-                if parts is not None:
-                    stems.extend(stem(part) for part in parts)
-                    corrected.extend((True, True))
+                repaired = self._repair(word)
+                if repaired is not None:
+                    stems.extend(stem(part) for part in repaired)
+                    corrected.extend(True for _part in repaired)
                     continue
             stems.append(stemmed)
             corrected.append(False)
@@ -144,31 +138,35 @@ class Analyzer:
             position += size
         return Analysis(terms, flags)
 
+    def _repair(self, word: str) -> tuple[str, ...] | None:
+        """The word or words an unknown word was typed for; None if it is a word of its
+        own. A slip is tried first: "dangerus" is "dangerous", not "danger" and "us"."""
+        if word in self._repairs:
+            return self._repairs[word]
+        fixed = self._correct(word)
+        repaired = (fixed,) if fixed is not None else self._split(word)
+        if len(self._repairs) < _CORRECTION_MEMORY:
+            self._repairs[word] = repaired
+        return repaired
+
     def _split(self, word: str) -> tuple[str, str] | None:
         """Two words the corpus knows, typed without the space between them
         ("hacksquat", "whatis"); of several cuts, the most even one."""
-        if word in self._splits:
-            return self._splits[word]
-        found: tuple[str, str] | None = None
-        if (
+        if not (
             MIN_SPLIT_LENGTH <= len(word) <= MAX_SPLIT_LENGTH
             and word.isalpha()
             and not is_english_word(word)
         ):
-            known = self.known
-            cuts = [
-                (word[:cut], word[cut:])
-                for cut in range(MIN_PART_LENGTH, len(word) - MIN_PART_LENGTH + 1)
-                if stem_unremembered(word[:cut]) in known and stem_unremembered(word[cut:]) in known
-            ]
-            found = max(cuts, key=lambda parts: min(map(len, parts)), default=None)
-        if len(self._splits) < _CORRECTION_MEMORY:
-            self._splits[word] = found
-        return found
+            return None
+        known = self.known
+        cuts = [
+            (word[:cut], word[cut:])
+            for cut in range(MIN_PART_LENGTH, len(word) - MIN_PART_LENGTH + 1)
+            if stem_unremembered(word[:cut]) in known and stem_unremembered(word[cut:]) in known
+        ]
+        return max(cuts, key=lambda parts: min(map(len, parts)), default=None)
 
     def _correct(self, word: str) -> str | None:
-        if word in self._corrections:
-            return self._corrections[word]
         fixed: str | None = None
         allowed = _allowed_edits(word)
         # A real word the corpus does not use ("plain", "belt") is a word of its
@@ -212,8 +210,6 @@ class Analyzer:
                 ),
                 None,
             )
-        if len(self._corrections) < _CORRECTION_MEMORY:
-            self._corrections[word] = fixed
         return fixed
 
 

@@ -112,8 +112,8 @@ def log_odds(model: Model, values: Sequence[float]) -> float:
     """The model's log-odds for feature values: its prior plus every tree's leaf."""
     leaves = 0.0
     for node in model.trees:
-        # tree_value, written out: it runs for every question, and a call per
-        # tree costs more than the walk down it.
+        # The walk is written out here rather than called per tree: it runs for
+        # every question, and 60 calls cost more than the walks.
         while isinstance(node, tuple):
             feature, threshold, low, high = node
             node = low if values[feature] <= threshold else high
@@ -123,11 +123,7 @@ def log_odds(model: Model, values: Sequence[float]) -> float:
 
 def tree_value(tree: Tree, values: Sequence[float]) -> float:
     """The leaf of one tree that these feature values reach."""
-    node = tree
-    while isinstance(node, tuple):
-        feature, threshold, low, high = node
-        node = low if values[feature] <= threshold else high
-    return node
+    return log_odds(Model(0.0, (tree,)), values)
 
 
 def chance(z: float) -> float:

@@ -49,10 +49,6 @@ def stem(word: str) -> str:
 def stem_unremembered(word: str) -> str:
     """stem() without keeping the result: for pieces of a word tried once, which
     would crowd the words that recur out of the memory."""
-    return _strip_suffix(word)
-
-
-def _strip_suffix(word: str) -> str:
     if len(word) <= 3 or not word.isalpha():
         return word
     if word.endswith("ies") and len(word) > 4:

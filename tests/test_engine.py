@@ -241,7 +241,7 @@ def test_only_so_many_unknown_words_of_a_question_are_looked_up(
     from squatqa.analyzer import MAX_REPAIRS_PER_QUESTION
 
     looked_up: list[str] = []
-    monkeypatch.setattr(engine.analyzer, "_correct", lambda word: looked_up.append(word))
+    monkeypatch.setattr(engine.analyzer, "_repair", lambda word: looked_up.append(word))
     engine.analyzer.analyse(" ".join(f"zq{n}xw" for n in range(200)), correct_typos=True)
     assert len(looked_up) == MAX_REPAIRS_PER_QUESTION
 
