@@ -44,7 +44,7 @@ from squatqa.lexicon import LEXICON_NAME, parse_lexicon
 
 CACHE_ENV_VAR = "SQUATQA_CACHE_DIR"
 # Bump whenever analysis, the index or the saved layout changes meaning.
-INDEX_FORMAT = 11
+INDEX_FORMAT = 12
 _MAGIC = b"squatqa index\n\0\0"
 _DIGEST_SIZE = 32
 # The file: magic, content key and record count, then each record's length and

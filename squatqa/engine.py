@@ -192,9 +192,13 @@ class Engine:
             if term in stopwords and len(fields) > _FUNCTION_CANDIDATES:
                 continue
             touched.update(fields)
-            for field, share in zip(fields, postings.shares, strict=True):
-                field_mass[field] += weight
+            for field, share, agreement in zip(
+                fields, postings.shares, postings.agreements, strict=True
+            ):
+                field_mass[field] += weight * agreement
                 field_share[field] += share
+        # Word pairs say how a field is worded ("should I"), not what it is about, so
+        # the phrasings' agreement does not scale them.
         for first, second in dict.fromkeys(pairwise(terms)):
             pair_fields = index.pair_postings.get(first, second)
             if pair_fields is not None:

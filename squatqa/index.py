@@ -29,6 +29,12 @@ _ANSWER_K = 0.5
 # Function words keep this share of their rarity weight.
 FUNCTION_FACTOR = 0.7
 
+# A term matched in a field counts this much plus the rest times the share of its
+# entry's phrasings (question and aliases) that use it: fully when all do, little
+# over half when one of many does. What an entry's phrasings agree on ("shake") is
+# what it is about; what one alias mentions in passing ("heavy") is a detail.
+AGREEMENT_FLOOR = 0.5
+
 # Word-pair lookups one PairPostings remembers, at most.
 _PAIRS_REMEMBERED = 100_000
 # Entry numbers one Index remembers in asking_entries() sets, at most (a few MB).
@@ -42,6 +48,7 @@ Reals = Sequence[float]
 class FieldPostings(NamedTuple):
     fields: Numbers  # fields that use the term, ascending
     shares: Reals  # the term's share of each such field's weight
+    agreements: Reals  # how far the entry's phrasings agree on the term (see AGREEMENT_FLOOR)
 
 
 class PairPostings:
@@ -189,7 +196,7 @@ class Index:
             _raw(self.field_entry),
             _raw(self.field_content),
             {
-                term: (_raw(postings.fields), _raw(postings.shares))
+                term: (_raw(postings.fields), _raw(postings.shares), _raw(postings.agreements))
                 for term, postings in self.field_postings.items()
             },
             self.pair_postings.to_state(),
@@ -213,8 +220,10 @@ class Index:
             _array("i", field_entry),
             _array("d", content),
             {
-                term: FieldPostings(_array("i", numbers), _array("d", shares))
-                for term, (numbers, shares) in fields.items()
+                term: FieldPostings(
+                    _array("i", numbers), _array("d", shares), _array("f", agreements)
+                )
+                for term, (numbers, shares, agreements) in fields.items()
             },
             PairPostings.from_state(_term_ids(weights), pairs),
             {
@@ -285,7 +294,9 @@ class Index:
         for term, fields in field_lists.items():
             ranking = index.term_weight(term)
             shares = array("d", (ranking / field_weight[field] for field in fields))
-            index.field_postings[term] = FieldPostings(fields, shares)
+            index.field_postings[term] = FieldPostings(
+                fields, shares, _agreements(fields, field_entry, entry_fields)
+            )
 
         average = (sum(answer_lengths) / size) if size else 1.0
         norms = [
@@ -303,6 +314,18 @@ class Index:
             )
             index.answer_postings[term] = AnswerPostings(numbers, strengths)
         return index
+
+
+def _agreements(fields: Numbers, field_entry: Numbers, entry_fields: Numbers) -> array[float]:
+    """Per field of a term: AGREEMENT_FLOOR raised by the share of its entry's fields using it."""
+    using = Counter(field_entry[field] for field in fields)
+    rise = 1.0 - AGREEMENT_FLOOR
+    agreements = array("f")
+    for field in fields:
+        number = field_entry[field]
+        asked = entry_fields[number + 1] - entry_fields[number]
+        agreements.append(AGREEMENT_FLOOR + rise * using[number] / asked)
+    return agreements
 
 
 def _term_ids(weights: dict[str, float]) -> dict[str, int]:

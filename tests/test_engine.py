@@ -295,6 +295,63 @@ def test_an_entry_lacking_the_corpus_topic_word_ranks_below_one_with_it(
     assert engine.rank(query)[0].entry.id == "legs-shake"
 
 
+def test_a_word_all_of_an_entrys_phrasings_use_outweighs_one_a_single_alias_uses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = {
+        "name": "Agreement",
+        "version": 1,
+        "entries": [
+            {
+                "id": "legs-shake",
+                "question": "Why do my legs shake?",
+                "answer": "Tired.",
+                "aliases": [
+                    "Why do my legs shake on heavy sets?",
+                    "What makes legs shake?",
+                    "Why are my legs shaking?",
+                ],
+            },
+            {
+                "id": "knees-cave",
+                "question": "Why do my knees cave?",
+                "answer": "Weak hips.",
+                "aliases": ["What makes knees cave?", "Why are my knees caving?", "Do knees cave?"],
+            },
+        ],
+    }
+    query = "why do my knees cave on heavy sets"
+    assert Engine(parse_corpus(data)).rank(query)[0].entry.id == "knees-cave"
+    # Counted alike, the alias sharing the most words wins: agreement decides.
+    monkeypatch.setattr("squatqa.index.AGREEMENT_FLOOR", 1.0)
+    assert Engine(parse_corpus(data)).rank(query)[0].entry.id == "legs-shake"
+
+
+def test_an_entrys_own_question_wins_however_its_aliases_word_it() -> None:
+    # Agreement weighs down words few aliases share; the question asked as written
+    # must still beat an entry without aliases worded almost the same.
+    data = {
+        "name": "Exact",
+        "version": 1,
+        "entries": [
+            {
+                "id": "belt",
+                "question": "Should I wear a belt when I squat?",
+                "answer": "For heavy sets.",
+                "aliases": [
+                    "Do lifting belts help?",
+                    "Is a weightlifting belt worth buying?",
+                    "When do lifters need a belt?",
+                ],
+            },
+            {"id": "shoes", "question": "Should I wear shoes when I squat?", "answer": "Flat."},
+        ],
+    }
+    ranked = Engine(parse_corpus(data)).rank("Should I wear a belt when I squat?")
+    assert [match.entry.id for match in ranked] == ["belt", "shoes"]
+    assert ranked[0].score - ranked[1].score > 30
+
+
 @pytest.mark.parametrize(("extra", "counted"), [(20, True), (30, False)])
 def test_only_words_a_tenth_of_entries_use_are_held_against_the_others(
     monkeypatch: pytest.MonkeyPatch, extra: int, counted: bool
