@@ -95,6 +95,10 @@ FLOORS = {
     "queries_holdout_z42.jsonl": Floors(0.96, 0.97, 0.96, 0.93, 0.04),
     "queries_holdout_z43.jsonl": Floors(0.95, 0.96, 0.95, 0.95, 0.04),
     "queries_holdout_z44.jsonl": Floors(0.98, 0.98, 0.96, 0.93, 0.04),
+    "queries_holdout_z45.jsonl": Floors(0.96, 0.97, 0.94, 0.93, 0.06),
+    "queries_holdout_z46.jsonl": Floors(0.95, 0.96, 0.94, 0.93, 0.05),
+    "queries_holdout_z47.jsonl": Floors(0.97, 0.97, 0.94, 0.95, 0.05),
+    "queries_holdout_z48.jsonl": Floors(0.95, 0.96, 0.93, 0.93, 0.05),
 }
 SETS = list(FLOORS)
 
