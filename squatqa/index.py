@@ -208,10 +208,31 @@ class Index:
 
     @classmethod
     def from_state(cls, state: tuple[Any, ...]) -> Index:
-        """The inverse of to_state; squatqa.cache has checked the data's integrity."""
+        """The inverse of to_state; squatqa.cache has checked the data's integrity.
+
+        ValueError if postings and their values differ in length: a file in a layout
+        this version does not write would otherwise fail mid-question, not on loading.
+        """
         (size, weights, stopwords, entry_fields, field_entry, content, fields, pairs, answers) = (
             state
         )
+        field_postings = {
+            term: FieldPostings(_array("i", numbers), _array("d", shares), _array("f", agreements))
+            for term, (numbers, shares, agreements) in fields.items()
+        }
+        answer_postings = {
+            term: AnswerPostings(_array("i", numbers), _array("f", strengths))
+            for term, (numbers, strengths) in answers.items()
+        }
+        if any(
+            len(postings.fields) != len(postings.shares)
+            or len(postings.fields) != len(postings.agreements)
+            for postings in field_postings.values()
+        ) or any(
+            len(postings.entries) != len(postings.strengths)
+            for postings in answer_postings.values()
+        ):
+            raise ValueError("saved index: postings and their values differ in length")
         return cls(
             size,
             weights,
@@ -219,17 +240,9 @@ class Index:
             _array("i", entry_fields),
             _array("i", field_entry),
             _array("d", content),
-            {
-                term: FieldPostings(
-                    _array("i", numbers), _array("d", shares), _array("f", agreements)
-                )
-                for term, (numbers, shares, agreements) in fields.items()
-            },
+            field_postings,
             PairPostings.from_state(_term_ids(weights), pairs),
-            {
-                term: AnswerPostings(_array("i", numbers), _array("f", strengths))
-                for term, (numbers, strengths) in answers.items()
-            },
+            answer_postings,
         )
 
     @classmethod

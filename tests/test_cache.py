@@ -13,7 +13,7 @@ import pytest
 
 import squatqa.cache
 import squatqa.validation
-from squatqa import exitcodes
+from squatqa import Engine, exitcodes
 from squatqa.cache import INDEX_FORMAT, cache_directory, open_engine
 from squatqa.corpus import CorpusError
 from tests.conftest import REPO, run_squatqa, small_corpus_data
@@ -113,6 +113,21 @@ def test_a_damaged_cache_file_is_ignored_and_rewritten(
     assert index.read_bytes() == good
 
 
+def postings_of_unequal_length(engine: Engine) -> list[list[object]]:
+    """The engine's own records with one term's postings longer than their values."""
+    records = squatqa.cache._engine_records(engine)
+    fields, pairs, answers = records[-3:]
+    term = next(iter(fields))
+    numbers, shares, agreements = fields[term]
+    longer_fields = {**fields, term: (numbers + numbers, shares, agreements)}
+    numbers, strengths = answers[next(iter(answers))]
+    longer_answers = {**answers, next(iter(answers)): (numbers + numbers, strengths)}
+    return [
+        [*records[:-3], longer_fields, pairs, answers],
+        [*records[:-3], fields, pairs, longer_answers],
+    ]
+
+
 def test_a_checksummed_file_of_the_wrong_shape_is_ignored(
     cache_dir: Path, write_corpus: Callable[..., Path]
 ) -> None:
@@ -128,6 +143,7 @@ def test_a_checksummed_file_of_the_wrong_shape_is_ignored(
         [(INDEX_FORMAT, "Tiny", 1, {}, 1), (("id",),), (), ()],
         ["text", b"", {}, []],
         [],
+        *postings_of_unequal_length(open_engine(path)),
     ]
     for records in wrong_shapes:
         squatqa.cache._store(index, key, records)
