@@ -146,3 +146,14 @@ def test_written_files_use_squatqa_formats(faq_sets: ModuleType, tmp_path: Path)
         {"query": "what is covid", "relevant": ["1"], "category": None},
         {"query": "staying safe?", "relevant": ["2", "3"], "category": None},
     ]
+
+
+def test_holdouts_are_listed_in_the_order_they_were_written(faq_sets: ModuleType) -> None:
+    names = ["queries_holdout_z10", "queries_holdout_b", "queries_holdout_z2", "queries_holdout_a"]
+    ordered = sorted((Path(f"{name}.jsonl") for name in names), key=faq_sets._holdout_order)
+    assert [path.stem for path in ordered] == [
+        "queries_holdout_a",
+        "queries_holdout_b",
+        "queries_holdout_z2",
+        "queries_holdout_z10",
+    ]
