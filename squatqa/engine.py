@@ -179,22 +179,22 @@ class Engine:
         total = sum(weights.values())
 
         # Per question field: the query weight it covers (mass) and the share of
-        # its own weight the query covers.
+        # its own weight the query covers. A field no term reached has no mass.
         field_count = len(index.field_entry)
         field_mass = [0.0] * field_count
         field_share = [0.0] * field_count
-        touched: set[int] = set()
+        touched: set[int] = set()  # entry numbers
         for term, weight in weights.items():
             postings = index.field_postings.get(term)
             if postings is None:
                 continue
-            fields = postings.fields
-            if term in stopwords and len(fields) > _FUNCTION_CANDIDATES:
+            if term in stopwords and len(postings.fields) > _FUNCTION_CANDIDATES:
                 continue
-            touched.update(fields)
-            for field, share, agreement in zip(
-                fields, postings.shares, postings.agreements, strict=True
-            ):
+            found = index.term_fields(term)
+            if found is None:
+                continue
+            touched.update(found.entries)
+            for field, share, agreement in found.rows:
                 field_mass[field] += weight * agreement
                 field_share[field] += share
         # Word pairs say how a field is worded ("should I"), not what it is about, so
@@ -204,15 +204,14 @@ class Engine:
             if pair_fields is not None:
                 bonus = _PAIR_FACTOR * (weights[first] + weights[second]) / 2
                 for field in pair_fields:
-                    if field in touched:
+                    if field_mass[field]:
                         field_mass[field] += bonus
 
         # Per entry: its best field on each count.
-        field_entry = index.field_entry
         bounds = index.entry_fields
         question_mass: dict[int, float] = {}
         entry_coverage: dict[int, float] = {}
-        for number in {field_entry[field] for field in touched}:
+        for number in touched:
             first_field, end = bounds[number], bounds[number + 1]
             question_mass[number] = max(field_mass[first_field:end])
             entry_coverage[number] = max(field_share[first_field:end])

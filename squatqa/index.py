@@ -39,6 +39,8 @@ AGREEMENT_FLOOR = 0.5
 _PAIRS_REMEMBERED = 100_000
 # Entry numbers one Index remembers in asking_entries() sets, at most (a few MB).
 _ASKING_REMEMBERED = 200_000
+# Field postings one Index remembers as term_fields() rows, at most (a few MB).
+_ROWS_REMEMBERED = 20_000
 
 # Flat runs of numbers: arrays when built, views of the saved bytes when loaded.
 Numbers = Sequence[int]
@@ -49,6 +51,13 @@ class FieldPostings(NamedTuple):
     fields: Numbers  # fields that use the term, ascending
     shares: Reals  # the term's share of each such field's weight
     agreements: Reals  # how far the entry's phrasings agree on the term (see AGREEMENT_FLOOR)
+
+
+class TermFields(NamedTuple):
+    """A term's field postings as ready rows, and the entries those fields belong to."""
+
+    rows: tuple[tuple[int, float, float], ...]  # (field, share, agreement), fields ascending
+    entries: frozenset[int]
 
 
 class PairPostings:
@@ -158,6 +167,31 @@ class Index:
         self.answer_postings = answer_postings  # term -> answers that use it
         self._asking: dict[str, frozenset[int]] = {}
         self._asking_held = 0
+        self._term_fields: dict[str, TermFields] = {}
+        self._rows_held = 0
+
+    def term_fields(self, term: str) -> TermFields | None:
+        """The term's field postings as rows; None if no question or alias uses it.
+
+        Rows are what every question walks, and a tuple of them is walked faster
+        than three arrays side by side; they are kept once made, while their count
+        stays under a budget (a batch asks about the same words again and again).
+        """
+        found = self._term_fields.get(term)
+        if found is None:
+            postings = self.field_postings.get(term)
+            if postings is None:
+                return None
+            fields = postings.fields
+            field_entry = self.field_entry
+            found = TermFields(
+                tuple(zip(fields, postings.shares, postings.agreements, strict=True)),
+                frozenset([field_entry[field] for field in fields]),
+            )
+            if self._rows_held + len(fields) <= _ROWS_REMEMBERED:
+                self._term_fields[term] = found
+                self._rows_held += len(fields)
+        return found
 
     def asking_entries(self, term: str, at_least: float) -> frozenset[int] | None:
         """The entries whose questions or aliases use the term, if there are `at_least`.

@@ -401,6 +401,27 @@ def test_the_entries_asking_a_word_are_gathered_once_within_a_budget(
     assert fresh.asking_entries(valgus, at_least=1) is not first
 
 
+def test_a_words_field_rows_are_made_once_within_a_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index = Engine(parse_corpus(topic_corpus(0))).index
+    valgus = stem("valgus")
+    postings = index.field_postings[valgus]
+    found = index.term_fields(valgus)
+    assert found is not None
+    assert [field for field, _share, _agreement in found.rows] == list(postings.fields)
+    assert [share for _field, share, _agreement in found.rows] == list(postings.shares)
+    assert found.entries == frozenset({0, 1, 2})
+    assert index.term_fields("zzz") is None
+    assert index.term_fields(valgus) is found
+    # Past the budget the rows are still right, only not kept.
+    fresh = Engine(parse_corpus(topic_corpus(0))).index
+    monkeypatch.setattr("squatqa.index._ROWS_REMEMBERED", 2)
+    first = fresh.term_fields(valgus)
+    assert first == found
+    assert fresh.term_fields(valgus) is not first
+
+
 def test_words_naming_another_subject_are_evidence_against_an_answer(engine: Engine) -> None:
     # "cubitus" and "elbow" name a subject the corpus never mentions;
     # "kinesiology" is an unknown word that names nothing.
