@@ -70,6 +70,13 @@ CorpusOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
+def _a_number(value: float) -> float:
+    """NaN passes any range check (every comparison with it is false); refuse it here."""
+    if value != value:
+        raise typer.BadParameter("nan is not a number from 0 to 100.")
+    return value
+
+
 def say(message: str) -> None:
     """A `squatqa: ...` line on stderr; corpus text in it is shown, never obeyed."""
     typer.echo(f"squatqa: {safe_text(message)}", err=True)
@@ -121,6 +128,7 @@ def ask(
             "--min-score",
             min=0,
             max=100,
+            callback=_a_number,
             help="Confidence threshold, 0-100; 0 always shows the best candidates.",
         ),
     ] = DEFAULT_MIN_SCORE,
@@ -282,7 +290,9 @@ def evaluate_command(
     ],
     min_score: Annotated[
         float,
-        typer.Option("--min-score", min=0, max=100, help="Confidence threshold, 0-100."),
+        typer.Option(
+            "--min-score", min=0, max=100, callback=_a_number, help="Confidence threshold, 0-100."
+        ),
     ] = DEFAULT_MIN_SCORE,
     as_json: JsonOption = False,
     corpus: CorpusOption = None,

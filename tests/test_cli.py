@@ -128,6 +128,8 @@ def test_a_question_without_words_says_so(question: str) -> None:
         ["--limit", "abc"],
         ["--min-score", "200"],
         ["--min-score", "-1"],
+        ["--min-score", "nan"],
+        ["--min-score", "inf"],
         ["--bogus"],
     ],
 )
@@ -135,6 +137,14 @@ def test_bad_option_values_are_usage_errors(options: list[str]) -> None:
     code, _, err = invoke("ask", *options, "knee valgus")
     assert code == exitcodes.USAGE
     assert "Usage:" in err
+
+
+def test_eval_refuses_a_threshold_that_is_not_a_number(tmp_path: Path) -> None:
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text('{"query": "knees cave", "relevant": []}\n', encoding="utf-8")
+    code, out, err = invoke("eval", "--json", "--min-score", "nan", str(queries))
+    assert code == exitcodes.USAGE
+    assert "nan" in err and out == ""
 
 
 def test_batch_mode_answers_each_line_in_order_as_json_lines() -> None:
