@@ -9,9 +9,15 @@ squatqa's own data files missing or damaged): it is named, with the remedy.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import TextIO
+
+    from _typeshed import ReadableBuffer
 
 from squatqa import exitcodes
 
@@ -22,10 +28,15 @@ def main() -> None:
 
     if sys.stdin is None:
         # Started with stdin closed (`<&-`): read it as empty rather than crash.
+        from pathlib import Path
+
         sys.stdin = Path(os.devnull).open(encoding="utf-8")  # noqa: SIM115 - open for the run
     if sys.stdout is None:
         _quiet_stderr("squatqa: standard output is closed; nowhere to write results\n")
         sys.exit(exitcodes.USAGE)
+    if sys.stderr is not None:
+        sys.stderr = _forgiving(sys.stderr)
+    stdout = sys.stdout
     try:
         from squatqa.cli import app
 
@@ -33,6 +44,12 @@ def main() -> None:
         status: int | str | None = exitcodes.OK
     except SystemExit as done:
         status = done.code
+        if sys.stdout is not stdout:
+            # typer's own answer to a closed pipe while it printed help or the
+            # version: it swaps stdout for a quiet wrapper and exits 1. Only stdout
+            # can be the pipe (stderr forgives), and a closed output pipe is status 0.
+            _silence_stdout()
+            sys.exit(exitcodes.OK)
     except KeyboardInterrupt:
         status = exitcodes.INTERRUPTED
     except (OutputClosed, BrokenPipeError):
@@ -46,6 +63,35 @@ def main() -> None:
     if status == exitcodes.INTERRUPTED:
         _quiet_stderr("squatqa: interrupted\n")
     sys.exit(_flush_stdout(status))
+
+
+class _ForgivingPipe(io.FileIO):
+    """A file descriptor whose writes pretend to succeed once its reader has gone.
+
+    A warning or error line that nobody reads any more must not end the run or
+    change its exit status; the answers on stdout still matter.
+    """
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        try:
+            return super().write(data)
+        except BrokenPipeError:
+            return memoryview(data).nbytes
+
+
+def _forgiving(stream: TextIO) -> TextIO:
+    """stderr as a text stream that shrugs off a closed pipe; as it was if it has no file."""
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return stream
+    return io.TextIOWrapper(
+        io.BufferedWriter(_ForgivingPipe(descriptor, "w", closefd=False)),
+        encoding=stream.encoding,
+        errors=stream.errors,
+        line_buffering=True,
+        write_through=True,
+    )
 
 
 def _flush_stdout(status: int | str | None) -> int | str | None:

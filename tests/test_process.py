@@ -191,6 +191,51 @@ def test_closed_stderr_still_gives_the_exit_status(tmp_path: Path) -> None:
     assert result.stdout == b""
 
 
+def run_with_a_reader_gone(stream: str, *args: str, input: bytes = b"") -> tuple[int, bytes]:
+    """Run squatqa with `stream` ("stdout" or "stderr") a pipe nobody reads any more.
+
+    Returns the exit status and what the other of the two streams received.
+    """
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "squatqa", *args],
+            input=input,
+            stdout=writer if stream == "stdout" else subprocess.PIPE,
+            stderr=writer if stream == "stderr" else subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    received = result.stderr if stream == "stdout" else result.stdout
+    return result.returncode, received
+
+
+@pytest.mark.parametrize("args", [["--help"], ["ask", "--help"], ["--version"]])
+def test_help_and_version_into_a_closed_pipe_end_quietly(args: list[str]) -> None:
+    assert run_with_a_reader_gone("stdout", *args) == (exitcodes.OK, b"")
+
+
+def test_warnings_into_a_closed_pipe_do_not_stop_the_answers() -> None:
+    status, out = run_with_a_reader_gone("stderr", "ask", "--json", "knees\udcff cave")
+    assert status == exitcodes.OK
+    assert json.loads(out)["matches"]
+    status, out = run_with_a_reader_gone(
+        "stderr", "ask", "--json", "-", input=b"knees\n\xffknees cave\nhack squat\n"
+    )
+    assert status == exitcodes.OK
+    assert [bool(json.loads(line)["matches"]) for line in out.splitlines()] == [True] * 3
+
+
+def test_errors_into_a_closed_pipe_keep_their_exit_status() -> None:
+    assert run_with_a_reader_gone("stderr", "ask", "--limit", "0", "knees")[0] == exitcodes.USAGE
+    assert run_with_a_reader_gone("stderr", "ask", "")[0] == exitcodes.USAGE
+    assert run_with_a_reader_gone("stderr", "show", "no-such-id")[0] == exitcodes.NO_MATCH
+
+
 def test_a_full_disk_is_one_error_line() -> None:
     assert Path("/dev/full").is_char_device()
     for args in (["list"], ["ask", "--json", "-"]):
