@@ -20,6 +20,8 @@ from squatqa.engine import Answer
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.panel import Panel
+    from rich.text import Text
 
     from squatqa.evaluate import Metrics, Report
 
@@ -102,13 +104,42 @@ class AnswerJson:
         return text
 
 
+# On a terminal narrower than this, frames would leave too little room for the text
+# in them: the plain layout is printed instead, and the terminal wraps it.
+MIN_FRAMED_WIDTH = 40
+# Frames are no wider than this, so a very wide terminal does not get lines padded
+# out to its full width.
+MAX_FRAMED_WIDTH = 100
+_FALLBACK_WIDTH = 80
+
+
+def terminal_width(stream: TextIO) -> int:
+    """COLUMNS when it is a positive whole number, else the terminal's own width (80 if unknown)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        columns = 0
+    return columns if columns > 0 else _FALLBACK_WIDTH
+
+
 def use_rich(stream: TextIO) -> bool:
-    """Rich rendering for people at a terminal; plain text for pipes, files and dumb terminals."""
+    """Rich rendering for people at a terminal; plain text for pipes, files, dumb terminals
+    and terminals too narrow to frame an answer."""
     try:
         is_terminal = stream.isatty()
     except (AttributeError, ValueError):
         return False
-    return is_terminal and os.environ.get("TERM") != "dumb"
+    return (
+        is_terminal
+        and os.environ.get("TERM") != "dumb"
+        and terminal_width(stream) >= MIN_FRAMED_WIDTH
+    )
 
 
 class OutputClosed(Exception):
@@ -133,7 +164,13 @@ class Output:
             from rich.console import Console
 
             pipe_safe = cast(TextIO, self._out)
-            self._console = Console(file=pipe_safe, highlight=False, markup=False, emoji=False)
+            self._console = Console(
+                file=pipe_safe,
+                width=min(terminal_width(self.stream), MAX_FRAMED_WIDTH),
+                highlight=False,
+                markup=False,
+                emoji=False,
+            )
         return self._console
 
     def write(self, text: str) -> None:
@@ -155,8 +192,22 @@ class Output:
         else:
             self.write(plain_answer(answer, show_related, heading))
 
-    def _rich_answer(self, answer: Answer, show_related: bool, heading: str | None) -> None:
+    def _framed(self, body: Text, title: Text, subtitle: Text) -> Panel:
+        """The body in a frame, titled; a title too long for the frame goes inside it,
+        wrapped, rather than be cut short."""
         from rich.panel import Panel
+        from rich.text import Text
+
+        room = self.console.width - 6  # the frame's corners and the spaces around a title
+        top: Text | None = title
+        bottom: Text | None = subtitle
+        if title.cell_len > room:
+            body, top = Text.assemble(title, "\n\n", body), None
+        if subtitle.cell_len > room:
+            body, bottom = Text.assemble(body, "\n\n", subtitle), None
+        return Panel(body, title=top, subtitle=bottom, title_align="left")
+
+    def _rich_answer(self, answer: Answer, show_related: bool, heading: str | None) -> None:
         from rich.text import Text
 
         console = self.console
@@ -168,9 +219,7 @@ class Output:
             title = Text(safe_text(match.entry.question), style="bold cyan")
             subtitle = Text(f"{safe_text(match.entry.id)} · score {match.score:.1f}", style="dim")
             body = Text(safe_text(match.entry.answer))
-            console.print(
-                Panel(body, title=title, subtitle=subtitle, title_align="left", expand=True)
-            )
+            console.print(self._framed(body, title, subtitle))
         if show_related and answer.related:
             console.print(Text("Related questions:", style="dim bold"))
             for entry in answer.related:
@@ -200,7 +249,6 @@ class Output:
         if self.as_json:
             self.json(entry.to_dict(), indent=2)
         elif self.rich:
-            from rich.panel import Panel
             from rich.text import Text
 
             body = Text(safe_text(entry.answer))
@@ -210,14 +258,8 @@ class Output:
                     body.append(f"\n  • {safe_text(alias)}", style="dim")
             if entry.tags:
                 body.append("\n\nTags: " + safe_text(", ".join(entry.tags)), style="dim")
-            self.console.print(
-                Panel(
-                    body,
-                    title=Text(safe_text(entry.question), style="bold cyan"),
-                    subtitle=Text(safe_text(entry.id), style="dim"),
-                    title_align="left",
-                )
-            )
+            title = Text(safe_text(entry.question), style="bold cyan")
+            self.console.print(self._framed(body, title, Text(safe_text(entry.id), style="dim")))
         else:
             self.write(plain_entry(entry))
 

@@ -16,6 +16,7 @@ import pytest
 
 from squatqa import exitcodes
 from squatqa.questions import MAX_QUESTION_CHARS
+from squatqa.render import MAX_FRAMED_WIDTH
 from tests.conftest import REPO, run_squatqa
 
 ANSI_ESCAPE = b"\x1b["
@@ -152,6 +153,32 @@ def test_no_color_is_honoured_on_a_terminal() -> None:
     assert colour_codes(screen) == []
     assert colour_codes(run_in_terminal("ask", "why do my knees cave"))
     assert b"What causes knee valgus while squatting?" in screen
+
+
+def screen_lines(screen: bytes) -> list[str]:
+    return SGR.sub(b"", screen).decode().splitlines()
+
+
+def test_a_terminal_too_narrow_for_frames_gets_the_plain_layout() -> None:
+    lines = screen_lines(run_in_terminal("ask", "why do my knees cave", env={"COLUMNS": "30"}))
+    assert "What causes knee valgus while squatting?" in lines
+    assert "[knee-valgus-causes-squatting] score 99.9" in lines
+    assert not any("╭" in line for line in lines)
+
+
+@pytest.mark.parametrize("columns", [40, 45, 60])
+def test_framed_answers_keep_their_title_id_and_score_whole(columns: int) -> None:
+    screen = run_in_terminal("ask", "why do my knees cave", env={"COLUMNS": str(columns)})
+    text = " ".join(line.strip("│╭╮╰╯─ ") for line in screen_lines(screen))
+    assert "What causes knee valgus while squatting?" in " ".join(text.split())
+    assert "knee-valgus-causes-squatting · score 99.9" in " ".join(text.split())
+    assert "…" not in text
+
+
+def test_a_very_wide_terminal_gets_lines_of_a_readable_length() -> None:
+    lines = screen_lines(run_in_terminal("ask", "why do my knees cave", env={"COLUMNS": "5000"}))
+    assert any("╭" in line for line in lines)
+    assert max(len(line) for line in lines) <= MAX_FRAMED_WIDTH
 
 
 def test_python_dash_m_matches_the_console_script_entry() -> None:
