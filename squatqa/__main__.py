@@ -36,6 +36,7 @@ def main() -> None:
         sys.exit(exitcodes.USAGE)
     if sys.stderr is not None:
         sys.stderr = _forgiving(sys.stderr)
+    _escape_what_stdout_cannot_encode()
     stdout = sys.stdout
     try:
         from squatqa.cli import app
@@ -92,6 +93,37 @@ def _forgiving(stream: TextIO) -> TextIO:
         line_buffering=True,
         write_through=True,
     )
+
+
+def _escape_what_stdout_cannot_encode() -> None:
+    """On a stdout that is not UTF-8 (e.g. PYTHONIOENCODING=latin-1), write the characters
+    it lacks as \\uXXXX escapes instead of failing on the first one."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("-", "")
+    if encoding in ("utf8", "utf8sig"):
+        return
+    import codecs
+    import contextlib
+
+    codecs.register_error("squatqa-escape", _json_escapes)
+    # A stream that is not a TextIOWrapper is left as it is.
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdout.reconfigure(errors="squatqa-escape")  # type: ignore[union-attr]
+
+
+def _json_escapes(error: UnicodeError) -> tuple[str, int]:
+    """A run of characters as JSON's \\uXXXX escapes: JSON output stays valid JSON
+    (they are only ever inside strings), and text output stays readable."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    escapes = []
+    for character in error.object[error.start : error.end]:
+        code = ord(character)
+        if code > 0xFFFF:  # as a UTF-16 surrogate pair, the way JSON writes it
+            code -= 0x10000
+            escapes.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            escapes.append(f"\\u{code:04x}")
+    return "".join(escapes), error.end
 
 
 def _flush_stdout(status: int | str | None) -> int | str | None:

@@ -181,6 +181,21 @@ def test_a_very_wide_terminal_gets_lines_of_a_readable_length() -> None:
     assert max(len(line) for line in lines) <= MAX_FRAMED_WIDTH
 
 
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_an_output_encoding_without_some_characters_gets_escapes(encoding: str) -> None:
+    env = {"PYTHONIOENCODING": encoding}
+    answer = run_squatqa("ask", "--json", "what is knee valgus")
+    narrow = run_squatqa("ask", "--json", "what is knee valgus \U0001f600", env=env)
+    assert narrow.returncode == exitcodes.OK, narrow.stderr
+    decoded = json.loads(narrow.stdout.decode(encoding))
+    assert decoded["query"] == "what is knee valgus \U0001f600"
+    assert decoded["matches"] == json.loads(answer.stdout)["matches"]
+    text = run_squatqa("ask", "what is knee valgus", env=env)
+    assert text.returncode == exitcodes.OK and b"\\u2019" in text.stdout
+    for args in (["list"], ["show", "what-is-knee-valgus"]):
+        assert run_squatqa(*args, env=env).returncode == exitcodes.OK
+
+
 def test_python_dash_m_matches_the_console_script_entry() -> None:
     result = run_squatqa("--version")
     assert result.returncode == 0
