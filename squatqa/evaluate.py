@@ -14,8 +14,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from squatqa.engine import DEFAULT_MIN_SCORE, Engine
+from squatqa.questions import clean_question
 
 EVAL_DEPTH = 10
+# A query file larger than this is refused before it is read whole (as a corpus is).
+MAX_QUERY_FILE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +61,16 @@ class Report:
 
 
 def load_queries(path: Path) -> list[LabelledQuery]:
+    """The file's labelled queries; QueryFileError names the first line that is unusable."""
     try:
-        lines = path.read_bytes().splitlines()
+        with path.open("rb") as file:
+            raw = file.read(MAX_QUERY_FILE_BYTES + 1)
     except OSError as error:
         raise QueryFileError(f"{path}: cannot read: {error.strerror or error}") from None
+    if len(raw) > MAX_QUERY_FILE_BYTES:
+        limit = f"{MAX_QUERY_FILE_BYTES // (1024 * 1024)} MiB"
+        raise QueryFileError(f"{path}: file too large (the limit is {limit})")
+    lines = raw.removeprefix(b"\xef\xbb\xbf").splitlines()  # a UTF-8 byte order mark is allowed
     queries = []
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
@@ -79,11 +88,16 @@ def _parse_line(raw: bytes, where: str) -> LabelledQuery:
         raise QueryFileError(f"{where}: not valid UTF-8") from None
     except json.JSONDecodeError as error:
         raise QueryFileError(f"{where}: not valid JSON: {error.msg}") from None
+    except RecursionError:
+        raise QueryFileError(f"{where}: not valid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise QueryFileError(f"{where}: expected a JSON object")
     query, relevant, category = data.get("query"), data.get("relevant"), data.get("category")
     if not isinstance(query, str):
         raise QueryFileError(f'{where}: "query" must be a string')
+    problem = clean_question(query).problem
+    if problem:  # what `squatqa ask` would refuse cannot be scored as answered or not
+        raise QueryFileError(f'{where}: "query": {problem}')
     if not isinstance(relevant, list) or not all(isinstance(item, str) for item in relevant):
         raise QueryFileError(f'{where}: "relevant" must be a list of ids')
     if category is not None and not isinstance(category, str):

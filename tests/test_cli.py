@@ -139,6 +139,45 @@ def test_bad_option_values_are_usage_errors(options: list[str]) -> None:
     assert "Usage:" in err
 
 
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000 + b"\n", ":1: not valid JSON: nested too deeply"),
+        (b'{"query": "   ", "relevant": []}\n', ':1: "query": empty question'),
+        (b'{"query": "' + b"knee " * 3000 + b'", "relevant": []}\n', '"query": question too long'),
+        (b'{"query": "knees", "relevant": []}\n\xff\n', ":2: not valid UTF-8"),
+    ],
+)
+def test_eval_names_the_unusable_line_of_a_query_file(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    queries = tmp_path / "queries.jsonl"
+    queries.write_bytes(content)
+    code, out, err = invoke("eval", str(queries))
+    assert code == exitcodes.USAGE and out == ""
+    assert err.startswith(f"squatqa: {queries}:") and reason in err
+    assert len(err.splitlines()) == 1
+
+
+def test_eval_refuses_a_query_file_over_the_size_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queries = tmp_path / "queries.jsonl"
+    queries.write_bytes(b'{"query": "knees cave", "relevant": []}\n' * 10)
+    monkeypatch.setattr("squatqa.evaluate.MAX_QUERY_FILE_BYTES", 100)
+    code, _, err = invoke("eval", str(queries))
+    assert code == exitcodes.USAGE
+    assert err == f"squatqa: {queries}: file too large (the limit is 0 MiB)\n"
+
+
+def test_eval_reads_a_query_file_that_starts_with_a_byte_order_mark(tmp_path: Path) -> None:
+    queries = tmp_path / "queries.jsonl"
+    queries.write_bytes(b'\xef\xbb\xbf{"query": "hak squat", "relevant": ["what-is-hack-squat"]}\n')
+    code, out, _ = invoke("eval", "--json", str(queries))
+    assert code == exitcodes.OK
+    assert json.loads(out)["overall"]["precision_at_1"] == 1.0
+
+
 def test_eval_refuses_a_threshold_that_is_not_a_number(tmp_path: Path) -> None:
     queries = tmp_path / "queries.jsonl"
     queries.write_text('{"query": "knees cave", "relevant": []}\n', encoding="utf-8")
