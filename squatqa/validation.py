@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import json
 import sys
+from collections import Counter
 
 from squatqa.corpus import Corpus, CorpusError, Entry, Problem
 
@@ -42,15 +43,55 @@ def check_corpus_bytes(raw: bytes, source: str) -> tuple[Corpus | None, list[Pro
     text, problems = _decode_utf8(raw)
     if text.startswith("\ufeff"):
         text = text[1:]
+    # Objects that repeat a key, with the keys; held here, so that no other object
+    # can take the identity of one the decoder threw away with an overwritten value.
+    repeated: list[tuple[dict[str, object], list[str]]] = []
+
+    def to_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        decoded = dict(pairs)
+        if len(decoded) < len(pairs):
+            counts = Counter(key for key, _value in pairs)
+            repeated.append((decoded, [key for key, count in counts.items() if count > 1]))
+        return decoded
+
     try:
-        data = json.loads(text, parse_int=_parse_int)
+        data = json.loads(text, parse_int=_parse_int, object_pairs_hook=to_object)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
         return None, [*problems, Problem(where, f"not valid JSON: {error.msg}")]
     except RecursionError:
         return None, [*problems, Problem("", "not valid JSON: nested too deeply")]
+    problems += _repeated_key_problems(data, repeated)
     corpus, more = check_corpus_data(data, source)
     return (None if problems else corpus), [*problems, *more]
+
+
+def _repeated_key_problems(
+    data: object, repeated: list[tuple[dict[str, object], list[str]]]
+) -> list[Problem]:
+    """A key given twice in one object: JSON keeps the last value, and the first is lost
+    without a word, so it is an error, placed as closely as the corpus's shape allows."""
+    if not repeated:
+        return []
+    keys_of = {id(decoded): keys for decoded, keys in repeated}
+    places: list[tuple[str, object]] = [("top level", data)]
+    if isinstance(data, dict):
+        places.append((f'field "{_SYNONYMS_FIELD}"', data.get(_SYNONYMS_FIELD)))
+        entries = data.get("entries")
+        if isinstance(entries, list):
+            places += [
+                (_entry_where(index, _claimed_id(entry)), entry)
+                for index, entry in enumerate(entries)
+            ]
+    problems = []
+    for where, value in places:
+        for key in keys_of.pop(id(value), []) if isinstance(value, dict) else []:
+            problems.append(Problem(where, f'field "{key}" given more than once'))
+    for keys in keys_of.values():  # in an object nested deeper: no closer place to name
+        problems += [
+            Problem("", f'field "{key}" given more than once in one object') for key in keys
+        ]
+    return problems
 
 
 # Checked before UTF-8: these files decode as mojibake rather than failing cleanly.

@@ -150,6 +150,40 @@ def test_an_integer_too_long_in_an_ignored_field_does_no_harm() -> None:
 
 
 @pytest.mark.parametrize(
+    ("old", "new", "reported"),
+    [
+        ('"version": 1', '"version": 1, "version": 2', 'top level: field "version"'),
+        (
+            '"id": "foot-width"',
+            '"id": "foot-width", "answer": "x"',
+            'entry 1 ("foot-width"): field "answer"',
+        ),
+        (
+            '"tags": ["bar"]',
+            '"tags": ["bar"], "extra": {"a": 1, "a": 2}',
+            '"a" given more than once in one',
+        ),
+    ],
+)
+def test_a_field_given_twice_in_one_object_is_an_error(old: str, new: str, reported: str) -> None:
+    raw = json.dumps(small_corpus_data()).replace(old, new, 1).encode()
+    corpus, problems = check_corpus_bytes(raw, "x.json")
+    assert corpus is None
+    assert [p.severity for p in problems if reported in str(p)] == ["error"]
+
+
+def test_a_repeated_field_in_a_value_that_was_overwritten_is_still_reported() -> None:
+    data = small_corpus_data()
+    first = json.dumps(data["entries"]).replace('"tags"', '"aliases": [], "tags"', 1)
+    raw = json.dumps(data).replace('"entries": [', f'"entries": {first}, "entries": [', 1).encode()
+    _corpus, problems = check_corpus_bytes(raw, "x.json")
+    assert sorted(str(p) for p in problems) == [
+        'field "aliases" given more than once in one object',
+        'top level: field "entries" given more than once',
+    ]
+
+
+@pytest.mark.parametrize(
     ("field", "escaped", "message"),
     [
         ("answer", r"chest \ud800 up", 'field "answer": \\ud800 is half'),
@@ -159,10 +193,9 @@ def test_an_integer_too_long_in_an_ignored_field_does_no_harm() -> None:
 )
 def test_unpaired_surrogate_escapes_are_errors(field: str, escaped: str, message: str) -> None:
     value = escaped if escaped.startswith("[") else f'"{escaped}"'
-    raw = (
-        '{"name": "x", "version": 1, "entries": [{"id": "a", "question": "q", '
-        f'"answer": "a", "{field}": {value}}}]}}'
-    )
+    fields = {"id": '"a"', "question": '"q"', "answer": '"a"', field: value}
+    entry = ", ".join(f'"{name}": {text}' for name, text in fields.items())
+    raw = f'{{"name": "x", "version": 1, "entries": [{{{entry}}}]}}'
     problems = problems_of(raw.encode())
     assert len(problems) == 1, problems
     assert message in problems[0]
