@@ -16,9 +16,13 @@ command) loads only what the command needs.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
 
+# typing.TYPE_CHECKING without importing typing: `squatqa` is imported before the
+# command can catch Ctrl-C (squatqa.__main__), so that time is kept short.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from squatqa.cache import open_engine
     from squatqa.corpus import Corpus, CorpusError, Entry, Problem, load_corpus
     from squatqa.engine import DEFAULT_MIN_SCORE, Answer, Engine, Match

@@ -12,14 +12,16 @@ import errno
 import io
 import os
 import sys
-from typing import TYPE_CHECKING
 
+from squatqa import exitcodes
+
+# typing.TYPE_CHECKING without importing typing: this module is imported before
+# main() can catch Ctrl-C, so that time is kept short.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TextIO
 
     from _typeshed import ReadableBuffer
-
-from squatqa import exitcodes
 
 
 def main() -> None:

@@ -93,6 +93,20 @@ def test_closed_pipe_ends_quietly() -> None:
     assert process.stderr.read() == b""
 
 
+def test_little_is_imported_before_ctrl_c_is_caught() -> None:
+    # What the entry point imports runs before main() can turn Ctrl-C into status 130.
+    script = "import sys, squatqa.__main__; print(' '.join(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=True,
+    )
+    loaded = set(result.stdout.decode().split())
+    assert {"squatqa", "squatqa.__main__"} <= loaded
+    assert not loaded & {"typing", "pathlib", "re", "json", "typer"}
+
+
 def test_ctrl_c_in_batch_mode_exits_130_without_traceback() -> None:
     process = start_batch()
     assert process.stdin is not None and process.stdout is not None
