@@ -17,6 +17,8 @@ from squatqa.questions import batch_questions, clean_question, has_words
 from squatqa.render import Output, safe_text
 
 PROBLEMS_SHOWN = 5
+# An unknown id longer than this is cut short when it is quoted back.
+_ID_SHOWN = 80
 
 app = typer.Typer(
     name="squatqa",
@@ -24,7 +26,7 @@ app = typer.Typer(
         "Answer squat-form questions from a bundled FAQ, offline.\n\n"
         "Examples:\n\n"
         '  squatqa ask "why do my knees cave"\n\n'
-        '  squatqa ask --json "legs shaking on squats" | jq -r .matches[0].answer\n\n'
+        "  squatqa ask --json \"legs shaking on squats\" | jq -r '.matches[0].answer'\n\n"
         "  squatqa list\n\n"
         "  squatqa show what-is-hack-squat\n\n"
         "Exit codes: 0 answered, 1 no confident match or unknown id, "
@@ -105,7 +107,14 @@ def open_engine(path: Path | None) -> Engine:
         hidden = len(error.problems) - PROBLEMS_SHOWN
         if hidden > 0:
             say(f"... and {hidden} more problem(s)")
-        say(f"run 'squatqa validate {error.source}' for details")
+        from squatqa.corpus import bundled_corpus_path
+
+        if error.source == str(bundled_corpus_path()):
+            say("squatqa's own corpus is damaged; reinstalling squatqa restores it")
+        else:
+            import shlex
+
+            say(f"run 'squatqa validate {shlex.quote(error.source)}' for details")
         raise typer.Exit(exitcodes.USAGE) from None
 
 
@@ -150,7 +159,7 @@ def ask(
 
       squatqa ask -n 3 --min-score 30 "legs shaking"
 
-      squatqa ask --json "hack squat" | jq -r .matches[0].answer
+      squatqa ask --json "hack squat" | jq -r '.matches[0].answer'
 
       printf 'knees caving\\nhak squat\\n' | squatqa ask --json -
     """
@@ -184,6 +193,8 @@ def ask(
     suggestions = "; ".join(f"{m.entry.question} [{m.entry.id}]" for m in answer.closest)
     hint = f"closest: {suggestions}; " if suggestions else ""
     hint += "see 'squatqa list' for every question"
+    if min_score == 0:  # then every entry that shares a word with it would be a match
+        fail(f"no match: nothing in the corpus comes near it; {hint}", exitcodes.NO_MATCH)
     fail(f"no confident match (min score {min_score:g}); {hint}", exitcodes.NO_MATCH)
 
 
@@ -274,7 +285,8 @@ def show(
     if entry is None:
         close = engine.closest_ids(entry_id) if entry_id.strip() else []
         hint = f"did you mean: {', '.join(close)}?" if close else "see 'squatqa list'"
-        fail(f"no entry with id {entry_id!r}; {hint}", exitcodes.NO_MATCH)
+        shown = entry_id if len(entry_id) <= _ID_SHOWN else entry_id[:_ID_SHOWN] + "…"
+        fail(f"no entry with id {shown!r}; {hint}", exitcodes.NO_MATCH)
     Output(as_json).entry(entry)
 
 
@@ -351,7 +363,9 @@ def validate(
     if corpus is None:
         fail(f"{source}: not a usable corpus ({counts})")
     noted = f" ({warnings} warning(s))" if warnings else ""
-    Output(as_json=False).write(safe_text(f"{source}: valid, {len(corpus.entries)} entries{noted}"))
+    count = len(corpus.entries)
+    entries = f"{count} {'entry' if count == 1 else 'entries'}"
+    Output(as_json=False).write(safe_text(f"{source}: valid, {entries}{noted}"))
 
 
 @app.command()

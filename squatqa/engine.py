@@ -362,7 +362,9 @@ class Engine:
         """Ids that look like `text`, for "did you mean" after a mistyped id."""
         from rapidfuzz import process
 
-        found = process.extract(text, self.corpus.ids, limit=limit, score_cutoff=60)
+        found = process.extract(
+            text, self.corpus.ids, limit=limit, score_cutoff=60, processor=str.casefold
+        )
         return [choice for choice, _score, _index in found]
 
 

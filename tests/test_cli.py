@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -78,6 +79,13 @@ def test_min_score_zero_always_answers_with_candidates() -> None:
     code, out, _ = invoke("ask", "--json", "--min-score", "0", "squat shoes")
     assert code == 0
     assert json.loads(out)["matches"]
+
+
+def test_min_score_zero_with_nothing_near_says_so_rather_than_blame_the_threshold() -> None:
+    code, _, err = invoke("ask", "--min-score", "0", "bench press grip width")
+    assert code == exitcodes.NO_MATCH
+    assert err.startswith("squatqa: no match: nothing in the corpus comes near it; ")
+    assert "min score" not in err
 
 
 def test_high_threshold_suggests_closest_questions() -> None:
@@ -297,6 +305,19 @@ def test_show_unknown_id_suggests_the_closest() -> None:
     assert "did you mean: what-is-hack-squat" in err
 
 
+def test_show_suggests_an_id_typed_in_capitals() -> None:
+    code, _, err = invoke("show", "WHAT-IS-HACK-SQUAT")
+    assert code == exitcodes.NO_MATCH
+    assert "did you mean: what-is-hack-squat" in err
+
+
+def test_show_quotes_a_long_unknown_id_cut_short() -> None:
+    code, _, err = invoke("show", "x" * 5000)
+    assert code == exitcodes.NO_MATCH
+    assert f"no entry with id '{'x' * 80}…'" in err
+    assert len(err) < 300
+
+
 def test_version() -> None:
     code, out, _ = invoke("--version")
     assert code == 0
@@ -392,6 +413,40 @@ def test_validate_lists_problems_in_the_form_other_commands_print_them(
         "squatqa: ... and 1 more problem(s)",
         f"squatqa: run 'squatqa validate {path}' for details",
     ]
+
+
+def test_the_validate_hint_can_be_pasted_back_as_a_command(
+    write_corpus: Callable[..., Path],
+) -> None:
+    path = write_corpus(raw=b"{", name="my faq's.json")
+    code, _, err = invoke("list", "--corpus", str(path))
+    assert code == exitcodes.USAGE
+    assert (
+        err.splitlines()[-1]
+        == f"squatqa: run 'squatqa validate {shlex.quote(str(path))}' for details"
+    )
+
+
+def test_a_damaged_bundled_corpus_is_named_with_the_remedy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    damaged = tmp_path / "squat_faq.json"
+    damaged.write_bytes(b'{"name": "Squat form FAQ", ')
+    monkeypatch.delenv("SQUATQA_CORPUS", raising=False)
+    monkeypatch.setattr("squatqa.corpus.bundled_corpus_path", lambda: damaged)
+    code, _, err = invoke("list")
+    assert code == exitcodes.USAGE
+    assert err.splitlines()[-1] == (
+        "squatqa: squatqa's own corpus is damaged; reinstalling squatqa restores it"
+    )
+    assert "validate" not in err
+
+
+def test_validate_counts_one_entry_as_one(write_corpus: Callable[..., Path]) -> None:
+    data = small_corpus_data()
+    data["entries"] = data["entries"][:1]  # type: ignore[index]
+    path = write_corpus(data)
+    assert invoke("validate", str(path))[1] == f"{path}: valid, 1 entry\n"
 
 
 def test_validate_accepts_the_bundled_format(write_corpus: Callable[..., Path]) -> None:
