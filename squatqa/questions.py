@@ -49,11 +49,19 @@ def has_words(text: str) -> bool:
 
 
 def batch_questions(stream: BinaryIO) -> Iterator[Question]:
-    """One Question per input line, in order: no line is dropped, however long or odd."""
+    """One Question per input line, in order: no line is dropped, however long or odd.
+
+    A UTF-8 byte order mark before the first line (as some editors save) is not
+    part of the question.
+    """
+    first = True
     while True:
         line = stream.readline(MAX_LINE_BYTES + 1)
         if not line:
             return
+        if first:
+            first = False
+            line = line.removeprefix(b"\xef\xbb\xbf")
         question = clean_question(decode_line(line))
         if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
             size = len(line) + _skip_line(stream)
@@ -66,13 +74,16 @@ def batch_questions(stream: BinaryIO) -> Iterator[Question]:
 
 
 def _skip_line(stream: BinaryIO) -> int:
-    """Read past the rest of an overlong line in pieces; returns how many bytes it had."""
+    """Read past the rest of an overlong line in pieces; returns how many bytes it had
+    before its line break."""
     skipped = 0
     while True:
         piece = stream.readline(MAX_LINE_BYTES)
         skipped += len(piece)
-        if not piece or piece.endswith(b"\n"):
+        if not piece:
             return skipped
+        if piece.endswith(b"\n"):
+            return skipped - len(b"\r\n" if piece.endswith(b"\r\n") else b"\n")
 
 
 def decode_line(raw: bytes) -> str:

@@ -246,7 +246,7 @@ def test_batch_overlong_lines_get_a_result_line_and_the_rest_is_answered() -> No
     ]
     assert results[1]["error"] == "question too long (107,999 characters; the limit is 10,000)"
     assert results[2]["error"] == (
-        f"question too long ({MAX_LINE_BYTES + 11:,} bytes; the limit is 10,000 characters)"
+        f"question too long ({MAX_LINE_BYTES + 10:,} bytes; the limit is 10,000 characters)"
     )
     assert results[2]["query"] == "k" * 80
     assert "line 2: question too long" in err and "line 3: question too long" in err
@@ -255,14 +255,19 @@ def test_batch_overlong_lines_get_a_result_line_and_the_rest_is_answered() -> No
 
 def test_batch_reads_an_overlong_line_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(questions, "MAX_LINE_BYTES", 16)
-    stream = io.BytesIO(b"hack squat\n" + b"k" * 40 + b"\n" + b"x" * 16 + b"\n" + b"y" * 17)
+    stream = io.BytesIO(b"hack squat\n" + b"k" * 40 + b"\r\n" + b"x" * 16 + b"\n" + b"y" * 17)
     got = [(q.text, q.problem) for q in batch_questions(stream)]
     assert got == [
         ("hack squat", None),
-        ("k" * 17, "question too long (41 bytes; the limit is 10,000 characters)"),
+        ("k" * 17, "question too long (40 bytes; the limit is 10,000 characters)"),
         ("x" * 16, None),
         ("y" * 17, "question too long (17 bytes; the limit is 10,000 characters)"),
     ]
+
+
+def test_batch_drops_a_byte_order_mark_before_the_first_line_only() -> None:
+    stream = io.BytesIO(b"\xef\xbb\xbfhack squat\n\xef\xbb\xbfhack squat\n")
+    assert [q.text for q in batch_questions(stream)] == ["hack squat", "\ufeffhack squat"]
 
 
 def test_batch_text_mode_heads_each_answer_with_its_question() -> None:
