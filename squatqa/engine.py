@@ -69,6 +69,9 @@ _CONFIDENCE_INTENT = 0.6
 # floor are suggested instead.
 _CLOSEST_LIMIT = 3
 _CLOSEST_FLOOR = 10.0
+# Candidates are sorted whole when there are at most this many times as many as
+# wanted; past that, the wanted few are picked with a heap.
+_SORT_ALL = 8
 
 
 class Match(NamedTuple):
@@ -152,9 +155,10 @@ class Engine:
         if scored is None or not scored.scores:
             return []
         items = scored.scores.items()
+        # A heap pays off only when few of many candidates are wanted (a large corpus).
         order = (
-            sorted(items, key=_best_first)
-            if depth is None or depth >= len(scored.scores)
+            sorted(items, key=_best_first)[:depth]
+            if depth is None or len(scored.scores) <= _SORT_ALL * depth
             else heapq.nsmallest(depth, items, key=_best_first)
         )
         top, top_score = order[0]
