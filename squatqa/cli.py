@@ -162,6 +162,10 @@ def ask(
       squatqa ask --json "hack squat" | jq -r '.matches[0].answer'
 
       printf 'knees caving\\nhak squat\\n' | squatqa ask --json -
+
+    A question that starts with - goes after --, which ends the options:
+
+      squatqa ask -- "-why do my knees cave?"
     """
     words = question or []
     batch = words == ["-"] or (not words and not sys.stdin.isatty())

@@ -323,6 +323,14 @@ def test_show_quotes_a_long_unknown_id_cut_short() -> None:
     assert len(err) < 300
 
 
+def test_ask_help_shows_how_to_ask_a_question_that_starts_with_a_dash() -> None:
+    _, help_text, _ = invoke("ask", "--help")
+    example = 'squatqa ask -- "-why do my knees cave?"'
+    assert example in help_text
+    code, out, _ = invoke("ask", "--json", "--", "-why do my knees cave?")
+    assert code == exitcodes.OK and json.loads(out)["matches"]
+
+
 def test_version() -> None:
     code, out, _ = invoke("--version")
     assert code == 0
