@@ -36,7 +36,7 @@ from bisect import bisect_left
 from itertools import chain, pairwise
 from typing import NamedTuple
 
-from squatqa.analyzer import Analyzer
+from squatqa.analyzer import Analysis, Analyzer
 from squatqa.confidence import Evidence, bundled_model, likelihood
 from squatqa.corpus import Corpus, Entry
 from squatqa.english import english_words
@@ -72,6 +72,8 @@ _CLOSEST_FLOOR = 10.0
 # Candidates are sorted whole when there are at most this many times as many as
 # wanted; past that, the wanted few are picked with a heap.
 _SORT_ALL = 8
+# Answers one Engine remembers, at most (a few MB).
+_ANSWERS_REMEMBERED = 10_000
 
 
 class Match(NamedTuple):
@@ -84,6 +86,14 @@ class Answer(NamedTuple):
     matches: list[Match]
     related: list[Entry]
     closest: list[Match]
+
+
+class _Found(NamedTuple):
+    """An Answer without its query, as remembered for the next question analysed alike."""
+
+    matches: tuple[Match, ...]
+    related: tuple[Entry, ...]
+    closest: tuple[Match, ...]
 
 
 class _Scored(NamedTuple):
@@ -110,6 +120,9 @@ class Engine:
             analyzer = Analyzer(base.with_synonyms(corpus.synonyms))
             prepared = (analyzer, Index.build(corpus.entries, analyzer))
         self.analyzer, self.index = prepared
+        # Answers by the question's analysis (and the options): what a batch asks again,
+        # in other case, spacing or punctuation, is answered at once.
+        self._answers: dict[tuple[object, ...], _Found] = {}
         # Read now, not at the first question: a broken installation then fails
         # before any answer is printed (squatqa.datafiles.DataFileError).
         self._confidence_model = bundled_model()
@@ -138,20 +151,29 @@ class Engine:
                 f"limit must be at least 1 and related_limit at least 0, "
                 f"not {limit} and {related_limit}"
             )
-        ranked = self._ranked(query, depth=limit + related_limit + _CLOSEST_LIMIT)
-        matches = [match for match in ranked if match.score >= min_score][:limit]
-        closest = (
-            [m for m in ranked[:_CLOSEST_LIMIT] if m.score >= _CLOSEST_FLOOR] if not matches else []
-        )
-        related = self._related(ranked, matches, related_limit) if matches else []
-        return Answer(query, matches, related, closest)
+        analysis = self.analyzer.analyse(query, correct_typos=True)
+        key = (tuple(analysis.terms), tuple(analysis.corrected), limit, min_score, related_limit)
+        found = self._answers.get(key)
+        if found is None:
+            ranked = self._ranked(analysis, depth=limit + related_limit + _CLOSEST_LIMIT)
+            matches = [match for match in ranked if match.score >= min_score][:limit]
+            closest = (
+                [m for m in ranked[:_CLOSEST_LIMIT] if m.score >= _CLOSEST_FLOOR]
+                if not matches
+                else []
+            )
+            related = self._related(ranked, matches, related_limit) if matches else []
+            found = _Found(tuple(matches), tuple(related), tuple(closest))
+            if len(self._answers) < _ANSWERS_REMEMBERED:
+                self._answers[key] = found
+        return Answer(query, list(found.matches), list(found.related), list(found.closest))
 
     def rank(self, query: str) -> list[Match]:
         """Every entry whose questions share a word with the query, best first."""
-        return self._ranked(query, depth=None)
+        return self._ranked(self.analyzer.analyse(query, correct_typos=True), depth=None)
 
-    def _ranked(self, query: str, depth: int | None) -> list[Match]:
-        scored = self._score(query)
+    def _ranked(self, analysis: Analysis, depth: int | None) -> list[Match]:
+        scored = self._score(analysis)
         if scored is None or not scored.scores:
             return []
         items = scored.scores.items()
@@ -168,10 +190,10 @@ class Engine:
             for number, score in order
         ]
 
-    def _score(self, query: str) -> _Scored | None:
+    def _score(self, analysis: Analysis) -> _Scored | None:
         index = self.index
         stopwords = index.stopwords
-        terms, corrected = self.analyzer.analyse(query, correct_typos=True)
+        terms, corrected = analysis
         term_weight = index.term_weight
         weights: dict[str, float] = {}
         for term, repaired in zip(terms, corrected, strict=True):
@@ -259,7 +281,7 @@ class Engine:
 
         For fitting and inspecting squatqa.confidence (benchmarks/fit_confidence.py).
         """
-        scored = self._score(query)
+        scored = self._score(self.analyzer.analyse(query, correct_typos=True))
         if scored is None or not scored.scores:
             return None
         number, ranking = min(scored.scores.items(), key=_best_first)

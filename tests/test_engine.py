@@ -465,3 +465,30 @@ def test_the_best_few_are_the_same_whether_sorted_whole_or_picked_with_a_heap(
     assert [m.entry.id for m in with_a_heap.matches] == [
         m.entry.id for m in engine.rank(question)[:2]
     ]
+
+
+def test_a_question_analysed_alike_gets_the_remembered_answer_with_its_own_query(
+    corpus: Corpus,
+) -> None:
+    engine = Engine(corpus)
+    first = engine.ask("why do my knees cave")
+    again = engine.ask("WHY do my knees cave??")
+    assert again.query == "WHY do my knees cave??"
+    assert again[1:] == first[1:]
+    # What a caller does to one answer's lists does not reach the next.
+    again.matches.clear()
+    assert engine.ask("why do my knees cave").matches == first.matches
+    # Other options are another answer.
+    assert len(engine.ask("why do my knees cave", limit=2).matches) == 2
+
+
+def test_answers_are_remembered_within_a_budget(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("squatqa.engine._ANSWERS_REMEMBERED", 1)
+    engine = Engine(corpus)
+    first = engine.ask("hack squat")
+    second = engine.ask("why do my knees cave")
+    assert engine.ask("hack squat") == first
+    assert engine.ask("why do my knees cave") == second
+    assert len(engine._answers) == 1
