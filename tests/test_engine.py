@@ -456,11 +456,12 @@ def test_subject_words_are_not_function_words(engine: Engine) -> None:
 
 @pytest.mark.parametrize("question", ["why do my knees cave", "legs shake squat", "hak squat"])
 def test_the_best_few_are_the_same_whether_sorted_whole_or_picked_with_a_heap(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch, question: str
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch, question: str
 ) -> None:
+    engine = Engine(corpus)
     sorted_whole = engine.ask(question, limit=2, min_score=0, related_limit=1)
     monkeypatch.setattr("squatqa.engine._SORT_ALL", 0)
-    with_a_heap = engine.ask(question, limit=2, min_score=0, related_limit=1)
+    with_a_heap = Engine(corpus).ask(question, limit=2, min_score=0, related_limit=1)
     assert with_a_heap == sorted_whole
     assert [m.entry.id for m in with_a_heap.matches] == [
         m.entry.id for m in engine.rank(question)[:2]
