@@ -25,6 +25,16 @@ if TYPE_CHECKING:
 
 
 def main() -> None:
+    # Everything but this module and its two imports runs under this guard, the
+    # imports of the rest of squatqa included: an early Ctrl-C is status 130 too.
+    try:
+        _run()
+    except KeyboardInterrupt:
+        _quiet_stderr("squatqa: interrupted\n")
+        sys.exit(exitcodes.INTERRUPTED)
+
+
+def _run() -> None:
     from squatqa.datafiles import DataFileError
     from squatqa.render import OutputClosed
 
@@ -69,21 +79,25 @@ def main() -> None:
 
 
 class _ForgivingPipe(io.FileIO):
-    """A file descriptor whose writes pretend to succeed once its reader has gone.
+    """A file descriptor whose writes pretend to succeed when they fail.
 
-    A warning or error line that nobody reads any more must not end the run or
-    change its exit status; the answers on stdout still matter.
+    A warning or error line that cannot be written (the reader has gone, the disk
+    is full) leaves nothing to tell, and must not end the run or change its exit
+    status; the answers on stdout still matter.
     """
 
     def write(self, data: ReadableBuffer, /) -> int:
         try:
             return super().write(data)
-        except BrokenPipeError:
+        except OSError:
             return memoryview(data).nbytes
 
 
 def _forgiving(stream: TextIO) -> TextIO:
-    """stderr as a text stream that shrugs off a closed pipe; as it was if it has no file."""
+    """stderr as a text stream that shrugs off failed writes; as it was if it has no file
+    (or on Windows, whose console streams are more than a file descriptor)."""
+    if os.name == "nt":
+        return stream
     try:
         descriptor = stream.fileno()
     except (AttributeError, OSError, ValueError):

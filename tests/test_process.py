@@ -107,6 +107,31 @@ def test_little_is_imported_before_ctrl_c_is_caught() -> None:
     assert not loaded & {"typing", "pathlib", "re", "json", "typer"}
 
 
+@pytest.mark.parametrize("module", ["squatqa.render", "squatqa.engine", "typer"])
+def test_ctrl_c_while_squatqa_loads_is_status_130_without_traceback(
+    tmp_path: Path, module: str
+) -> None:
+    # Python runs sitecustomize at start-up: here it makes importing `module` the
+    # moment the user pressed Ctrl-C.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name == {module!r}:\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "squatqa", "ask", "knees cave"],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO}"},
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (exitcodes.INTERRUPTED, b"squatqa: interrupted\n")
+
+
 def test_ctrl_c_in_batch_mode_exits_130_without_traceback() -> None:
     process = start_batch()
     assert process.stdin is not None and process.stdout is not None
@@ -290,6 +315,17 @@ def test_errors_into_a_closed_pipe_keep_their_exit_status() -> None:
     assert run_with_a_reader_gone("stderr", "ask", "--limit", "0", "knees")[0] == exitcodes.USAGE
     assert run_with_a_reader_gone("stderr", "ask", "")[0] == exitcodes.USAGE
     assert run_with_a_reader_gone("stderr", "show", "no-such-id")[0] == exitcodes.NO_MATCH
+
+
+def test_a_stderr_that_cannot_be_written_leaves_the_exit_status_alone() -> None:
+    assert run_with_shell_redirect("2>/dev/full", "ask", "bench press grip").returncode == (
+        exitcodes.NO_MATCH
+    )
+    assert run_with_shell_redirect("2>/dev/full", "ask", "--limit", "0", "x").returncode == (
+        exitcodes.USAGE
+    )
+    answered = run_with_shell_redirect("2</dev/null", "ask", "--json", "hack squat")
+    assert answered.returncode == exitcodes.OK and json.loads(answered.stdout)["matches"]
 
 
 def test_a_full_disk_is_one_error_line() -> None:
