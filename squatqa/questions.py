@@ -59,11 +59,12 @@ def batch_questions(stream: BinaryIO) -> Iterator[Question]:
         line = stream.readline(MAX_LINE_BYTES + 1)
         if not line:
             return
+        overlong = len(line) > MAX_LINE_BYTES and not line.endswith(b"\n")
         if first:
             first = False
             line = line.removeprefix(b"\xef\xbb\xbf")
         question = clean_question(decode_line(line))
-        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+        if overlong:
             size = len(line) + _skip_line(stream)
             question = Question(
                 question.text[:80],

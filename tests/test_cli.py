@@ -270,6 +270,18 @@ def test_batch_drops_a_byte_order_mark_before_the_first_line_only() -> None:
     assert [q.text for q in batch_questions(stream)] == ["hack squat", "\ufeffhack squat"]
 
 
+def test_a_byte_order_mark_does_not_let_an_overlong_first_line_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(questions, "MAX_LINE_BYTES", 16)
+    stream = io.BytesIO(b"\xef\xbb\xbf" + b"k" * 16 + b"\nhack squat\n")
+    got = [(q.text, q.problem) for q in batch_questions(stream)]
+    assert got == [
+        ("k" * 14, "question too long (16 bytes; the limit is 10,000 characters)"),
+        ("hack squat", None),
+    ]
+
+
 def test_batch_text_mode_heads_each_answer_with_its_question() -> None:
     code, out, _ = invoke("ask", "-", input="hack squat\nhow do I bake bread\n")
     assert "> hack squat" in out and "> how do I bake bread" in out
