@@ -43,8 +43,10 @@ from squatqa.index import Index
 from squatqa.lexicon import LEXICON_NAME, parse_lexicon
 
 CACHE_ENV_VAR = "SQUATQA_CACHE_DIR"
-# Bump whenever analysis, the index or the saved layout changes meaning.
-INDEX_FORMAT = 12
+# Bump whenever analysis, the index or the saved layout changes meaning, or when
+# checking a corpus file starts to refuse files it accepted (13: a field given twice
+# in one object), so that no index saved from such a file is trusted.
+INDEX_FORMAT = 13
 _MAGIC = b"squatqa index\n\0\0"
 _DIGEST_SIZE = 32
 # The file: magic, content key and record count, then each record's length and

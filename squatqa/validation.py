@@ -17,6 +17,8 @@ from squatqa.corpus import Corpus, CorpusError, Entry, Problem
 
 # A file in another encoding has bad bytes on every other line; the first few say enough.
 MAX_ENCODING_PROBLEMS = 10
+# Objects with a field given twice that are reported one by one; past this, a count.
+MAX_REPEATED_KEY_OBJECTS = 10
 
 _TOP_LEVEL_FIELDS = {"name": str, "version": int, "entries": list}
 # Optional: "$schema" lets editors find the JSON Schema for the file (squatqa
@@ -47,11 +49,17 @@ def check_corpus_bytes(raw: bytes, source: str) -> tuple[Corpus | None, list[Pro
     # can take the identity of one the decoder threw away with an overwritten value.
     repeated: list[tuple[dict[str, object], list[str]]] = []
 
+    more_repeated = 0  # objects that repeat a key past the first MAX_REPEATED_KEY_OBJECTS
+
     def to_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        nonlocal more_repeated
         decoded = dict(pairs)
         if len(decoded) < len(pairs):
-            counts = Counter(key for key, _value in pairs)
-            repeated.append((decoded, [key for key, count in counts.items() if count > 1]))
+            if len(repeated) < MAX_REPEATED_KEY_OBJECTS:
+                counts = Counter(key for key, _value in pairs)
+                repeated.append((decoded, [key for key, count in counts.items() if count > 1]))
+            else:
+                more_repeated += 1
         return decoded
 
     try:
@@ -62,6 +70,8 @@ def check_corpus_bytes(raw: bytes, source: str) -> tuple[Corpus | None, list[Pro
     except RecursionError:
         return None, [*problems, Problem("", "not valid JSON: nested too deeply")]
     problems += _repeated_key_problems(data, repeated)
+    if more_repeated:
+        problems.append(Problem("", f"{more_repeated:,} more objects give a field more than once"))
     corpus, more = check_corpus_data(data, source)
     return (None if problems else corpus), [*problems, *more]
 

@@ -11,7 +11,12 @@ import pytest
 
 from squatqa import corpus as corpus_module
 from squatqa.corpus import Corpus, CorpusError, load_corpus, read_corpus_bytes
-from squatqa.validation import MAX_ENCODING_PROBLEMS, check_corpus_bytes, parse_corpus
+from squatqa.validation import (
+    MAX_ENCODING_PROBLEMS,
+    MAX_REPEATED_KEY_OBJECTS,
+    check_corpus_bytes,
+    parse_corpus,
+)
 from tests.conftest import DATA, small_corpus_data
 
 
@@ -181,6 +186,16 @@ def test_a_repeated_field_in_a_value_that_was_overwritten_is_still_reported() ->
         'field "aliases" given more than once in one object',
         'top level: field "entries" given more than once',
     ]
+
+
+def test_objects_repeating_a_field_are_reported_one_by_one_only_up_to_a_limit() -> None:
+    data = small_corpus_data()
+    many = ", ".join(['{"a": 1, "a": 2}'] * (MAX_REPEATED_KEY_OBJECTS + 25))
+    raw = json.dumps(data)[:-1] + f', "extra": [{many}]}}'
+    _corpus, problems = check_corpus_bytes(raw.encode(), "x.json")
+    repeated = [str(p) for p in problems if "more than once" in str(p)]
+    assert len(repeated) == MAX_REPEATED_KEY_OBJECTS + 1
+    assert repeated[-1] == "25 more objects give a field more than once"
 
 
 @pytest.mark.parametrize(
