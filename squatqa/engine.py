@@ -72,8 +72,9 @@ _CLOSEST_FLOOR = 10.0
 # Candidates are sorted whole when there are at most this many times as many as
 # wanted; past that, the wanted few are picked with a heap.
 _SORT_ALL = 8
-# Answers one Engine remembers, at most (a few MB).
-_ANSWERS_REMEMBERED = 10_000
+# Question terms held in the keys of the answers one Engine remembers, at most (a
+# few MB): ten thousand questions of ordinary length, fewer pasted pages.
+_ANSWER_TERMS_REMEMBERED = 100_000
 
 
 class Match(NamedTuple):
@@ -123,6 +124,7 @@ class Engine:
         # Answers by the question's analysis (and the options): what a batch asks again,
         # in other case, spacing or punctuation, is answered at once.
         self._answers: dict[tuple[object, ...], _Found] = {}
+        self._answer_terms_held = 0
         # Read now, not at the first question: a broken installation then fails
         # before any answer is printed (squatqa.datafiles.DataFileError).
         self._confidence_model = bundled_model()
@@ -164,8 +166,10 @@ class Engine:
             )
             related = self._related(ranked, matches, related_limit) if matches else []
             found = _Found(tuple(matches), tuple(related), tuple(closest))
-            if len(self._answers) < _ANSWERS_REMEMBERED:
+            size = len(analysis.terms)
+            if self._answer_terms_held + size <= _ANSWER_TERMS_REMEMBERED:
                 self._answers[key] = found
+                self._answer_terms_held += size
         return Answer(query, list(found.matches), list(found.related), list(found.closest))
 
     def rank(self, query: str) -> list[Match]:
