@@ -12,7 +12,7 @@ import math
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import Any, NamedTuple
 
@@ -54,9 +54,11 @@ class FieldPostings(NamedTuple):
 
 
 class TermFields(NamedTuple):
-    """A term's field postings as ready rows, and the entries those fields belong to."""
+    """A term's field postings as rows, and the entries those fields belong to."""
 
-    rows: tuple[tuple[int, float, float], ...]  # (field, share, agreement), fields ascending
+    # (field, share, agreement), fields ascending: a tuple when remembered, else an
+    # iterator over the arrays, to be walked once.
+    rows: Iterable[tuple[int, float, float]]
     entries: frozenset[int]
 
 
@@ -176,6 +178,7 @@ class Index:
         Rows are what every question walks, and a tuple of them is walked faster
         than three arrays side by side; they are kept once made, while their count
         stays under a budget (a batch asks about the same words again and again).
+        Past the budget the rows come straight from the arrays, for one walk.
         """
         found = self._term_fields.get(term)
         if found is None:
@@ -184,13 +187,13 @@ class Index:
                 return None
             fields = postings.fields
             field_entry = self.field_entry
-            found = TermFields(
-                tuple(zip(fields, postings.shares, postings.agreements, strict=True)),
-                frozenset([field_entry[field] for field in fields]),
-            )
-            if self._rows_held + len(fields) <= _ROWS_REMEMBERED:
-                self._term_fields[term] = found
-                self._rows_held += len(fields)
+            rows = zip(fields, postings.shares, postings.agreements, strict=True)
+            entries = frozenset([field_entry[field] for field in fields])
+            if self._rows_held + len(fields) > _ROWS_REMEMBERED:
+                return TermFields(rows, entries)  # made for this question only: not copied
+            found = TermFields(tuple(rows), entries)
+            self._term_fields[term] = found
+            self._rows_held += len(fields)
         return found
 
     def asking_entries(self, term: str, at_least: float) -> frozenset[int] | None:

@@ -418,7 +418,8 @@ def test_a_words_field_rows_are_made_once_within_a_budget(
     fresh = Engine(parse_corpus(topic_corpus(0))).index
     monkeypatch.setattr("squatqa.index._ROWS_REMEMBERED", 2)
     first = fresh.term_fields(valgus)
-    assert first == found
+    assert first is not None and first.entries == found.entries
+    assert tuple(first.rows) == found.rows
     assert fresh.term_fields(valgus) is not first
 
 
@@ -495,3 +496,14 @@ def test_answers_are_remembered_within_a_budget(
     assert engine.ask("why do my knees cave") == second
     assert engine.ask("hak squatt") == third
     assert len(engine._answers) == 2
+
+
+def test_ranking_is_the_same_when_no_rows_can_be_remembered(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    questions = ["why do my knees cave", "legs shake squat", "hak squat", "is valgus bad"]
+    remembered = [Engine(corpus).rank(question) for question in questions]
+    monkeypatch.setattr("squatqa.index._ROWS_REMEMBERED", 0)
+    engine = Engine(corpus)
+    assert [engine.rank(question) for question in questions] == remembered
+    assert not engine.index._term_fields
