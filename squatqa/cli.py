@@ -114,7 +114,9 @@ def open_engine(path: Path | None) -> Engine:
         else:
             import shlex
 
-            say(f"run 'squatqa validate {shlex.quote(error.source)}' for details")
+            # Quoted for the shell, and never read as an option, so it can be pasted.
+            source = error.source if not error.source.startswith("-") else f"./{error.source}"
+            say(f"for details, run: squatqa validate {shlex.quote(source)}")
         raise typer.Exit(exitcodes.USAGE) from None
 
 

@@ -436,7 +436,7 @@ def test_validate_lists_problems_in_the_form_other_commands_print_them(
     assert listed.splitlines() == [
         *errors[:5],
         "squatqa: ... and 1 more problem(s)",
-        f"squatqa: run 'squatqa validate {path}' for details",
+        f"squatqa: for details, run: squatqa validate {path}",
     ]
 
 
@@ -448,8 +448,17 @@ def test_the_validate_hint_can_be_pasted_back_as_a_command(
     assert code == exitcodes.USAGE
     assert (
         err.splitlines()[-1]
-        == f"squatqa: run 'squatqa validate {shlex.quote(str(path))}' for details"
+        == f"squatqa: for details, run: squatqa validate {shlex.quote(str(path))}"
     )
+
+
+def test_the_validate_hint_never_reads_a_path_as_an_option(
+    write_corpus: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_corpus(raw=b"{", name="-bad.json")
+    monkeypatch.chdir(path.parent)
+    _, _, err = invoke("list", "--corpus", "-bad.json")
+    assert err.splitlines()[-1] == "squatqa: for details, run: squatqa validate ./-bad.json"
 
 
 def test_a_damaged_bundled_corpus_is_named_with_the_remedy(
