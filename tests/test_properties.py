@@ -210,13 +210,18 @@ BATCH_LINES = st.lists(
         st.binary(max_size=30),
         st.sampled_from(VOCABULARY).map(str.encode),
         st.text(alphabet=ANY_CHARACTER, max_size=12).map(str.encode),
+        # A byte order mark: dropped before the first line only.
+        st.sampled_from(VOCABULARY).map(lambda word: b"\xef\xbb\xbf" + word.encode()),
     ).map(lambda line: line.replace(b"\n", b"")),
     max_size=6,
 )
 
 
-def read_as(line: bytes) -> str:
-    """What the README promises for a batch line: bad bytes replaced, NULs as spaces."""
+def read_as(line: bytes, first: bool = False) -> str:
+    """What the README promises for a batch line: bad bytes replaced, NULs as spaces,
+    and a byte order mark before the first line dropped."""
+    if first:
+        line = line.removeprefix(b"\xef\xbb\xbf")
     return " ".join(line.decode("utf-8", "replace").replace("\x00", " ").split())
 
 
@@ -232,7 +237,9 @@ def test_batch_gives_every_line_exactly_one_result(lines: list[bytes], final_new
     assert "Traceback" not in result.stderr
     assert UNSAFE_BYTES.search(result.stdout_bytes) is None, result.stdout_bytes
     results = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [item["query"] for item in results] == [read_as(line) for line in lines]
+    assert [item["query"] for item in results] == [
+        read_as(line, first=number == 0) for number, line in enumerate(lines)
+    ]
     blank = [item for item in results if not item["query"]]
     assert all(item["error"] == "empty question" for item in blank)
     expected = {2} if blank else ({0, 1} if results else {0})
