@@ -414,6 +414,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, path, loader in loaders:
         if name not in chosen:
             continue
+        if not path.is_file():
+            print(
+                f"{path}: not found; point --shared at the folder holding stackfaq/ and "
+                f"covidfaq/, or run only the squat sets (--only {next(iter(SQUAT_SETS))})",
+                file=sys.stderr,
+            )
+            return 2
         corpus_data, queries = loader(path)
         counts = count(corpus_data, queries)
         if counts != EXPECTED[name]:

@@ -157,3 +157,11 @@ def test_holdouts_are_listed_in_the_order_they_were_written(faq_sets: ModuleType
         "queries_holdout_z2",
         "queries_holdout_z10",
     ]
+
+
+def test_a_missing_shared_folder_is_one_line_not_a_traceback(
+    faq_sets: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert faq_sets.main(["--shared", str(tmp_path / "none"), "--only", "covidfaq"]) == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith(str(tmp_path / "none")) and "not found; point --shared at" in last
