@@ -52,7 +52,8 @@ def batch_questions(stream: BinaryIO) -> Iterator[Question]:
     """One Question per input line, in order: no line is dropped, however long or odd.
 
     A UTF-8 byte order mark before the first line (as some editors save) is not
-    part of the question.
+    part of the question. Input that starts with a UTF-16 or UTF-32 one has no
+    lines to speak of in UTF-8: it is one unusable question, and nothing more is read.
     """
     first = True
     while True:
@@ -63,6 +64,10 @@ def batch_questions(stream: BinaryIO) -> Iterator[Question]:
         if first:
             first = False
             line = line.removeprefix(b"\xef\xbb\xbf")
+            encoding = _wide_encoding(line)
+            if encoding is not None:
+                yield Question("", problem=f"input is {encoding}, not UTF-8; convert it first")
+                return
         question = clean_question(decode_line(line))
         if overlong:
             size = len(line) + _skip_line(stream)
@@ -72,6 +77,15 @@ def batch_questions(stream: BinaryIO) -> Iterator[Question]:
                 f"the limit is {MAX_QUESTION_CHARS:,} characters)",
             )
         yield question
+
+
+def _wide_encoding(first_line: bytes) -> str | None:
+    """UTF-16 or UTF-32, if the input starts with that encoding's byte order mark."""
+    if first_line.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if first_line.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    return None
 
 
 def _skip_line(stream: BinaryIO) -> int:

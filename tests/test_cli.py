@@ -270,6 +270,22 @@ def test_batch_drops_a_byte_order_mark_before_the_first_line_only() -> None:
     assert [q.text for q in batch_questions(stream)] == ["hack squat", "\ufeffhack squat"]
 
 
+@pytest.mark.parametrize(
+    ("encoding", "name"),
+    [("utf-16", "UTF-16"), ("utf-16-be", "UTF-16"), ("utf-32", "UTF-32"), ("utf-32-be", "UTF-32")],
+)
+def test_batch_input_in_utf16_or_utf32_is_refused_as_a_whole(encoding: str, name: str) -> None:
+    text = (
+        "\ufeffknees cave\nhack squat\n" if encoding.endswith("be") else "knees cave\nhack squat\n"
+    )
+    code, out, err = invoke("ask", "--json", "-", input=text.encode(encoding))
+    assert code == exitcodes.USAGE
+    assert [json.loads(line)["error"] for line in out.splitlines()] == [
+        f"input is {name}, not UTF-8; convert it first"
+    ]
+    assert err == f"squatqa: line 1: input is {name}, not UTF-8; convert it first\n"
+
+
 def test_a_byte_order_mark_does_not_let_an_overlong_first_line_in(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
