@@ -19,6 +19,9 @@ from squatqa.corpus import Corpus, CorpusError, Entry, Problem
 MAX_ENCODING_PROBLEMS = 10
 # Objects with a field given twice that are reported one by one; past this, a count.
 MAX_REPEATED_KEY_OBJECTS = 10
+# Of those, how many are held until decoding ends, to be placed (a few more than are
+# named, so that the top level and the entries can be named before deeper objects).
+_REPEATED_KEPT = 1_000
 
 _TOP_LEVEL_FIELDS = {"name": str, "version": int, "entries": list}
 # Optional: "$schema" lets editors find the JSON Schema for the file (squatqa
@@ -45,63 +48,88 @@ def check_corpus_bytes(raw: bytes, source: str) -> tuple[Corpus | None, list[Pro
     text, problems = _decode_utf8(raw)
     if text.startswith("\ufeff"):
         text = text[1:]
-    # Objects that repeat a key, with the keys; held here, so that no other object
-    # can take the identity of one the decoder threw away with an overwritten value.
-    repeated: list[tuple[dict[str, object], list[str]]] = []
-
-    more_repeated = 0  # objects that repeat a key past the first MAX_REPEATED_KEY_OBJECTS
-
-    def to_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
-        nonlocal more_repeated
-        decoded = dict(pairs)
-        if len(decoded) < len(pairs):
-            if len(repeated) < MAX_REPEATED_KEY_OBJECTS:
-                counts = Counter(key for key, _value in pairs)
-                repeated.append((decoded, [key for key, count in counts.items() if count > 1]))
-            else:
-                more_repeated += 1
-        return decoded
-
+    repeated = _RepeatedKeys()
     try:
-        data = json.loads(text, parse_int=_parse_int, object_pairs_hook=to_object)
+        data = json.loads(text, parse_int=_parse_int, object_pairs_hook=repeated.to_object)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
         return None, [*problems, Problem(where, f"not valid JSON: {error.msg}")]
     except RecursionError:
         return None, [*problems, Problem("", "not valid JSON: nested too deeply")]
-    problems += _repeated_key_problems(data, repeated)
-    if more_repeated:
-        problems.append(Problem("", f"{more_repeated:,} more objects give a field more than once"))
+    problems += repeated.problems(data)
     corpus, more = check_corpus_data(data, source)
     return (None if problems else corpus), [*problems, *more]
 
 
-def _repeated_key_problems(
-    data: object, repeated: list[tuple[dict[str, object], list[str]]]
-) -> list[Problem]:
-    """A key given twice in one object: JSON keeps the last value, and the first is lost
-    without a word, so it is an error, placed as closely as the corpus's shape allows."""
-    if not repeated:
-        return []
-    keys_of = {id(decoded): keys for decoded, keys in repeated}
-    places: list[tuple[str, object]] = [("top level", data)]
-    if isinstance(data, dict):
-        places.append((f'field "{_SYNONYMS_FIELD}"', data.get(_SYNONYMS_FIELD)))
-        entries = data.get("entries")
-        if isinstance(entries, list):
-            places += [
-                (_entry_where(index, _claimed_id(entry)), entry)
-                for index, entry in enumerate(entries)
-            ]
-    problems = []
-    for where, value in places:
-        for key in keys_of.pop(id(value), []) if isinstance(value, dict) else []:
-            problems.append(Problem(where, f'field "{key}" given more than once'))
-    for keys in keys_of.values():  # in an object nested deeper: no closer place to name
-        problems += [
-            Problem("", f'field "{key}" given more than once in one object') for key in keys
-        ]
-    return problems
+class _RepeatedKeys:
+    """Decoded objects that give a field more than once, reported once decoding is done.
+
+    JSON keeps a repeated key's last value and drops the first without a word, so
+    each is an error, placed as closely as the corpus's shape allows. The objects
+    are held here, so that no other object can take the identity of one the decoder
+    threw away with an overwritten value: the first _REPEATED_KEPT of them, and the
+    last one past those, since the decoder finishes the top-level object last.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._kept: list[tuple[dict[str, object], list[tuple[str, object]]]] = []
+        self._last: tuple[dict[str, object], list[tuple[str, object]]] | None = None
+
+    def to_object(self, pairs: list[tuple[str, object]]) -> dict[str, object]:
+        decoded = dict(pairs)
+        if len(decoded) < len(pairs):
+            self.count += 1
+            if len(self._kept) < _REPEATED_KEPT:
+                self._kept.append((decoded, pairs))
+            else:
+                self._last = (decoded, pairs)
+        return decoded
+
+    def problems(self, data: object) -> list[Problem]:
+        """The top level, the synonyms and the entries first, then objects nested
+        deeper; at most MAX_REPEATED_KEY_OBJECTS objects named, the rest counted."""
+        if not self.count:
+            return []
+        held = [*self._kept, *([self._last] if self._last is not None else [])]
+        pairs_of = {id(decoded): pairs for decoded, pairs in held}
+        places: list[tuple[str, object]] = [("top level", data)]
+        if isinstance(data, dict):
+            places.append((f'field "{_SYNONYMS_FIELD}"', data.get(_SYNONYMS_FIELD)))
+            entries = data.get("entries")
+            if isinstance(entries, list):
+                places += [
+                    (_entry_where(index, _claimed_id(entry)), entry)
+                    for index, entry in enumerate(entries)
+                ]
+        named: list[list[Problem]] = []  # one list per object
+        for where, value in places:
+            pairs = pairs_of.pop(id(value), None) if isinstance(value, dict) else None
+            if pairs is not None:
+                named.append(
+                    [
+                        Problem(where, f'field "{key}" given more than once')
+                        for key in _keys_repeated(pairs)
+                    ]
+                )
+        for pairs in pairs_of.values():  # in an object nested deeper: no closer place to name
+            named.append(
+                [
+                    Problem("", f'field "{key}" given more than once in one object')
+                    for key in _keys_repeated(pairs)
+                ]
+            )
+        shown = named[:MAX_REPEATED_KEY_OBJECTS]
+        problems = [problem for group in shown for problem in group]
+        rest = self.count - len(shown)
+        if rest:
+            objects = "object gives" if rest == 1 else "objects give"
+            problems.append(Problem("", f"{rest:,} more {objects} a field more than once"))
+        return problems
+
+
+def _keys_repeated(pairs: list[tuple[str, object]]) -> list[str]:
+    return [key for key, count in Counter(key for key, _value in pairs).items() if count > 1]
 
 
 # Checked before UTF-8: these files decode as mojibake rather than failing cleanly.

@@ -198,6 +198,22 @@ def test_objects_repeating_a_field_are_reported_one_by_one_only_up_to_a_limit() 
     assert repeated[-1] == "25 more objects give a field more than once"
 
 
+@pytest.mark.parametrize("nested", [MAX_REPEATED_KEY_OBJECTS + 5, 1_500])
+def test_a_repeated_top_level_field_is_named_before_objects_nested_deeper(nested: int) -> None:
+    # The decoder finishes nested objects first; the top level must still be named.
+    many = ", ".join(['{"a": 1, "a": 2}'] * nested)
+    data = json.dumps(small_corpus_data())
+    raw = data.replace('"entries": [', f'"entries": [{many}], "entries": [', 1).encode()
+    _corpus, problems = check_corpus_bytes(raw, "x.json")
+    repeated = [str(p) for p in problems if "more than once" in str(p)]
+    assert repeated[0] == 'top level: field "entries" given more than once'
+    assert len(repeated) == MAX_REPEATED_KEY_OBJECTS + 1
+    assert (
+        repeated[-1]
+        == f"{nested + 1 - MAX_REPEATED_KEY_OBJECTS:,} more objects give a field more than once"
+    )
+
+
 @pytest.mark.parametrize(
     ("field", "escaped", "message"),
     [
