@@ -12,6 +12,7 @@ from typing import BinaryIO, NamedTuple
 
 MAX_QUESTION_CHARS = 10_000
 MAX_LINE_BYTES = 1024 * 1024
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class Question(NamedTuple):
@@ -57,20 +58,22 @@ def batch_questions(stream: BinaryIO) -> Iterator[Question]:
     """
     first = True
     while True:
-        line = stream.readline(MAX_LINE_BYTES + 1)
+        # The first line may carry a byte order mark on top of the longest question.
+        line = stream.readline(MAX_LINE_BYTES + 1 + (len(_UTF8_BOM) if first else 0))
         if not line:
             return
-        overlong = len(line) > MAX_LINE_BYTES and not line.endswith(b"\n")
         if first:
             first = False
-            line = line.removeprefix(b"\xef\xbb\xbf")
+            line = line.removeprefix(_UTF8_BOM)
             encoding = _wide_encoding(line)
             if encoding is not None:
                 yield Question("", problem=f"input is {encoding}, not UTF-8; convert it first")
                 return
         question = clean_question(decode_line(line))
-        if overlong:
-            size = len(line) + _skip_line(stream)
+        ended = line.endswith(b"\n")
+        length = len(line) - ended  # the question's bytes, so far
+        if length > MAX_LINE_BYTES:
+            size = length if ended else length + _skip_line(stream)
             question = Question(
                 question.text[:80],
                 problem=f"question too long ({size:,} bytes; "

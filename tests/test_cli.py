@@ -290,12 +290,22 @@ def test_a_byte_order_mark_does_not_let_an_overlong_first_line_in(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(questions, "MAX_LINE_BYTES", 16)
-    stream = io.BytesIO(b"\xef\xbb\xbf" + b"k" * 16 + b"\nhack squat\n")
+    stream = io.BytesIO(b"\xef\xbb\xbf" + b"k" * 17 + b"\nhack squat\n")
     got = [(q.text, q.problem) for q in batch_questions(stream)]
     assert got == [
-        ("k" * 14, "question too long (16 bytes; the limit is 10,000 characters)"),
+        ("k" * 17, "question too long (17 bytes; the limit is 10,000 characters)"),
         ("hack squat", None),
     ]
+    # A line at the limit is a question, with its mark or without; one over is not.
+    for mark in (b"", b"\xef\xbb\xbf"):
+        stream = io.BytesIO(mark + b"k" * 16 + b"\n" + b"k" * 18 + b"\nhack squat\n")
+        assert [(q.text, q.problem) for q in batch_questions(stream)] == [
+            ("k" * 16, None),
+            ("k" * 17, "question too long (18 bytes; the limit is 10,000 characters)"),
+            ("hack squat", None),
+        ]
+    stream = io.BytesIO(b"k" * 18 + b"\nhack squat\n")
+    assert [q.problem is None for q in batch_questions(stream)] == [False, True]
 
 
 def test_batch_text_mode_heads_each_answer_with_its_question() -> None:
