@@ -72,9 +72,12 @@ _CLOSEST_FLOOR = 10.0
 # Candidates are sorted whole when there are at most this many times as many as
 # wanted; past that, the wanted few are picked with a heap.
 _SORT_ALL = 8
-# Question terms held in the keys of the answers one Engine remembers, at most (a
-# few MB): ten thousand questions of ordinary length, fewer pasted pages.
-_ANSWER_TERMS_REMEMBERED = 100_000
+# What the answers one Engine remembers may hold, at most: each costs its question's
+# terms plus _ANSWER_COST for itself, so the budget holds some 9,000 questions of
+# ordinary length or 17,000 of two words in about 6 MB, and few pasted pages (their
+# made-up words, new strings each, take up to about 15 MB).
+_ANSWER_BUDGET = 200_000
+_ANSWER_COST = 10
 
 
 class Match(NamedTuple):
@@ -133,7 +136,7 @@ class Engine:
         # Answers by the question's analysis (and the options): what a batch asks again,
         # in other case, spacing or punctuation, is answered at once.
         self._answers: dict[tuple[object, ...], _Found] = {}
-        self._answer_terms_held = 0
+        self._answers_held = 0
         # Read now, not at the first question: a broken installation then fails
         # before any answer is printed (squatqa.datafiles.DataFileError).
         self._confidence_model = bundled_model()
@@ -175,10 +178,10 @@ class Engine:
             )
             related = self._related(ranked, matches, related_limit) if matches else []
             found = _Found(tuple(matches), tuple(related), tuple(closest))
-            size = len(analysis.terms)
-            if self._answer_terms_held + size <= _ANSWER_TERMS_REMEMBERED:
+            cost = len(analysis.terms) + _ANSWER_COST
+            if self._answers_held + cost <= _ANSWER_BUDGET:
                 self._answers[key] = found
-                self._answer_terms_held += size
+                self._answers_held += cost
         return Answer(query, list(found.matches), list(found.related), list(found.closest))
 
     def rank(self, query: str) -> list[Match]:

@@ -487,9 +487,10 @@ def test_a_question_analysed_alike_gets_the_remembered_answer_with_its_own_query
 def test_answers_are_remembered_within_a_budget(
     corpus: Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("squatqa.engine._ANSWER_TERMS_REMEMBERED", 4)
+    monkeypatch.setattr("squatqa.engine._ANSWER_COST", 1)
+    monkeypatch.setattr("squatqa.engine._ANSWER_BUDGET", 6)
     engine = Engine(corpus)
-    first = engine.ask("hack squat")  # two terms: kept
+    first = engine.ask("hack squat")  # two terms and one for itself: kept
     second = engine.ask("why do my knees cave")  # three ("caus", "my", "valgus"): too many
     third = engine.ask("hak squatt")  # two, marked corrected: kept, to the budget
     assert engine.ask("hack squat") == first
