@@ -46,7 +46,13 @@ def _run() -> None:
     if sys.stdout is None:
         _quiet_stderr("squatqa: standard output is closed; nowhere to write results\n")
         sys.exit(exitcodes.USAGE)
-    if sys.stderr is not None:
+    if sys.stderr is None:
+        # Started with stderr closed (`2>&-`): its messages go nowhere, rather than
+        # into the results on stdout, where typer would print them.
+        from pathlib import Path
+
+        sys.stderr = Path(os.devnull).open("w", encoding="utf-8")  # noqa: SIM115 - for the run
+    else:
         sys.stderr = _forgiving(sys.stderr)
     _escape_what_stdout_cannot_encode()
     stdout = sys.stdout

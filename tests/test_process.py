@@ -270,6 +270,9 @@ def test_closed_stderr_still_gives_the_exit_status(tmp_path: Path) -> None:
     result = run_with_shell_redirect("2>&-", "list", "--corpus", str(tmp_path / "nope.json"))
     assert result.returncode == exitcodes.USAGE
     assert result.stdout == b""
+    # typer's own usage message must not land in the results either.
+    result = run_with_shell_redirect("2>&-", "ask", "--limit", "0", "knees")
+    assert (result.returncode, result.stdout) == (exitcodes.USAGE, b"")
 
 
 def run_with_a_reader_gone(stream: str, *args: str, input: bytes = b"") -> tuple[int, bytes]:
