@@ -13,7 +13,7 @@ import typer
 from squatqa import exitcodes
 from squatqa.corpus import CORPUS_ENV_VAR, CorpusError, Problem
 from squatqa.engine import DEFAULT_MIN_SCORE, RELATED_LIMIT, Engine
-from squatqa.questions import batch_questions, clean_question, has_words
+from squatqa.questions import Question, batch_questions, clean_question, has_words
 from squatqa.render import Output, safe_text
 
 PROBLEMS_SHOWN = 5
@@ -180,6 +180,8 @@ def ask(
         raise typer.Exit(_ask_batch(engine, output, limit, min_score, related))
     cleaned = clean_question(" ".join(words))
     if cleaned.problem:
+        if as_json:  # as batch mode does for such a line: a pipe still gets its object
+            output.json(_refused(cleaned))
         advice = "a shorter question" if cleaned.text else "a question in words"
         fail(f'{cleaned.problem}; ask {advice}, e.g. squatqa ask "knees caving"')
     if cleaned.warning:
@@ -204,6 +206,11 @@ def ask(
     fail(f"no confident match (min score {min_score:g}); {hint}", exitcodes.NO_MATCH)
 
 
+def _refused(cleaned: Question) -> dict[str, object]:
+    """The JSON object for a question that cannot be asked: no matches, and why."""
+    return {"query": cleaned.text, "matches": [], "related": [], "error": cleaned.problem}
+
+
 def _ask_batch(engine: Engine, output: Output, limit: int, min_score: float, related: int) -> int:
     """Answer every stdin line in order; the worst outcome decides the exit status."""
     try:
@@ -224,9 +231,7 @@ def _answer_lines(
             say(f"line {number}: {cleaned.problem}")
             status = exitcodes.USAGE
             if output.as_json:
-                output.json(
-                    {"query": cleaned.text, "matches": [], "related": [], "error": cleaned.problem}
-                )
+                output.json(_refused(cleaned))
             else:
                 output.write(f"> (line {number}: {cleaned.problem})\n")
             continue

@@ -108,6 +108,17 @@ def test_too_long_question_is_a_usage_error() -> None:
     assert "too long" in err
 
 
+@pytest.mark.parametrize(("question", "error"), [("  ", "empty question"), ("knee " * 5000, "")])
+def test_a_question_that_cannot_be_asked_still_gets_its_json_object(
+    question: str, error: str
+) -> None:
+    code, out, err = invoke("ask", "--json", question)
+    assert code == exitcodes.USAGE and err.startswith("squatqa: ")
+    refused = json.loads(out)
+    assert {key: refused[key] for key in ("matches", "related")} == {"matches": [], "related": []}
+    assert refused["error"].startswith(error or "question too long (")
+
+
 def test_whitespace_does_not_count_towards_the_length_limit() -> None:
     code, out, _ = invoke("ask", "--json", " " * 50_000 + "hack squat" + "\t" * 50_000)
     assert code == exitcodes.OK
