@@ -171,10 +171,14 @@ def check_ask(args: list[str], question: str | None) -> None:
     text = cleaned(question)
     unaskable = not text or len(text) > MAX_QUESTION_CHARS
     assert (result.exit_code == 2) == unaskable, (result.exit_code, result.output)
-    if result.exit_code == 2:
-        assert result.stdout == ""
-        return
     data = json.loads(result.stdout)
+    if result.exit_code == 2:  # the README's object for a question that cannot be asked
+        assert data == {"query": text[:80], "matches": [], "related": [], "error": data["error"]}
+        assert data["error"] in (
+            "empty question",
+            f"question too long ({len(text):,} characters; the limit is {MAX_QUESTION_CHARS:,})",
+        )
+        return
     assert set(data) == JSON_KEYS
     assert data["query"] == text
     assert all(set(match) == MATCH_KEYS for match in data["matches"])
