@@ -228,13 +228,11 @@ class Engine:
         touched: set[int] = set()  # entry numbers
         for term, weight in weights.items():
             postings = index.field_postings.get(term)
-            if postings is None:
+            if postings is None or (
+                term in stopwords and len(postings.fields) > _FUNCTION_CANDIDATES
+            ):
                 continue
-            if term in stopwords and len(postings.fields) > _FUNCTION_CANDIDATES:
-                continue
-            found = index.term_fields(term)
-            if found is None:
-                continue
+            found = index.term_fields(term, postings)
             touched.update(found.entries)
             for field, share, agreement in found.rows:
                 field_mass[field] += weight * agreement

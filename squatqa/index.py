@@ -179,8 +179,8 @@ class Index:
         self._term_fields: dict[str, TermFields] = {}
         self._rows_held = 0
 
-    def term_fields(self, term: str) -> TermFields | None:
-        """The term's field postings as rows; None if no question or alias uses it.
+    def term_fields(self, term: str, postings: FieldPostings) -> TermFields:
+        """The term's field postings (`postings`, from field_postings) as rows.
 
         Rows are what every question walks, and a tuple of them is walked faster
         than three arrays side by side; they are kept once made, while their count
@@ -189,9 +189,6 @@ class Index:
         """
         found = self._term_fields.get(term)
         if found is None:
-            postings = self.field_postings.get(term)
-            if postings is None:
-                return None
             fields = postings.fields
             field_entry = self.field_entry
             rows = zip(fields, postings.shares, postings.agreements, strict=True)

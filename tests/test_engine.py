@@ -407,20 +407,19 @@ def test_a_words_field_rows_are_made_once_within_a_budget(
     index = Engine(parse_corpus(topic_corpus(0))).index
     valgus = stem("valgus")
     postings = index.field_postings[valgus]
-    found = index.term_fields(valgus)
-    assert found is not None
+    found = index.term_fields(valgus, postings)
     assert [field for field, _share, _agreement in found.rows] == list(postings.fields)
     assert [share for _field, share, _agreement in found.rows] == list(postings.shares)
     assert found.entries == frozenset({0, 1, 2})
-    assert index.term_fields("zzz") is None
-    assert index.term_fields(valgus) is found
+    assert index.term_fields(valgus, postings) is found
     # Past the budget the rows are still right, only not kept.
     fresh = Engine(parse_corpus(topic_corpus(0))).index
     monkeypatch.setattr("squatqa.index._ROWS_REMEMBERED", 2)
-    first = fresh.term_fields(valgus)
-    assert first is not None and first.entries == found.entries
+    fresh_postings = fresh.field_postings[valgus]
+    first = fresh.term_fields(valgus, fresh_postings)
+    assert first.entries == found.entries
     assert tuple(first.rows) == found.rows
-    assert fresh.term_fields(valgus) is not first
+    assert fresh.term_fields(valgus, fresh_postings) is not first
 
 
 def test_words_naming_another_subject_are_evidence_against_an_answer(engine: Engine) -> None:
