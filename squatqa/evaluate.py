@@ -8,13 +8,14 @@ wrongly declined question counts as a miss.
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from squatqa.engine import DEFAULT_MIN_SCORE, Engine
-from squatqa.questions import clean_question
+from squatqa.questions import clean_question, wide_encoding
 
 EVAL_DEPTH = 10
 # A query file larger than this is refused before it is read whole (as a corpus is).
@@ -70,7 +71,10 @@ def load_queries(path: Path) -> list[LabelledQuery]:
     if len(raw) > MAX_QUERY_FILE_BYTES:
         limit = f"{MAX_QUERY_FILE_BYTES // (1024 * 1024)} MiB"
         raise QueryFileError(f"{path}: file too large (the limit is {limit})")
-    lines = raw.removeprefix(b"\xef\xbb\xbf").splitlines()  # a UTF-8 byte order mark is allowed
+    encoding = wide_encoding(raw)
+    if encoding is not None:
+        raise QueryFileError(f"{path}: file is {encoding}; save it as UTF-8")
+    lines = raw.removeprefix(codecs.BOM_UTF8).splitlines()  # a byte order mark is allowed
     queries = []
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():

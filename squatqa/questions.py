@@ -7,12 +7,13 @@ a line over MAX_LINE_BYTES is refused without ever being held in memory whole.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
 from typing import BinaryIO, NamedTuple
 
 MAX_QUESTION_CHARS = 10_000
 MAX_LINE_BYTES = 1024 * 1024
-_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF8_BOM = codecs.BOM_UTF8
 
 
 class Question(NamedTuple):
@@ -65,7 +66,7 @@ def batch_questions(stream: BinaryIO) -> Iterator[Question]:
         if first:
             first = False
             line = line.removeprefix(_UTF8_BOM)
-            encoding = _wide_encoding(line)
+            encoding = wide_encoding(line)
             if encoding is not None:
                 yield Question("", problem=f"input is {encoding}, not UTF-8; convert it first")
                 return
@@ -82,13 +83,19 @@ def batch_questions(stream: BinaryIO) -> Iterator[Question]:
         yield question
 
 
-def _wide_encoding(first_line: bytes) -> str | None:
-    """UTF-16 or UTF-32, if the input starts with that encoding's byte order mark."""
-    if first_line.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return "UTF-32"
-    if first_line.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "UTF-16"
-    return None
+# UTF-32 first: its little-endian mark begins with UTF-16's.
+_WIDE_ENCODINGS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def wide_encoding(raw: bytes) -> str | None:
+    """UTF-16 or UTF-32, if `raw` starts with that encoding's byte order mark: text
+    that, read as UTF-8, would come out as mojibake rather than fail cleanly."""
+    return next((name for mark, name in _WIDE_ENCODINGS if raw.startswith(mark)), None)
 
 
 def _skip_line(stream: BinaryIO) -> int:

@@ -8,12 +8,12 @@ corpus's index in the cache never need this module.
 
 from __future__ import annotations
 
-import codecs
 import json
 import sys
 from collections import Counter
 
 from squatqa.corpus import Corpus, CorpusError, Entry, Problem
+from squatqa.questions import wide_encoding
 
 # A file in another encoding has bad bytes on every other line; the first few say enough.
 MAX_ENCODING_PROBLEMS = 10
@@ -41,10 +41,10 @@ def decode_corpus(raw: bytes, source: str) -> Corpus:
 
 def check_corpus_bytes(raw: bytes, source: str) -> tuple[Corpus | None, list[Problem]]:
     """Decode and validate; returns the corpus (None if any error) and all problems."""
-    for bom, encoding in _OTHER_ENCODINGS:
-        if raw.startswith(bom):
-            message = f"file is {encoding} (it starts with a byte-order mark); save it as UTF-8"
-            return None, [Problem("line 1, column 1", message)]
+    encoding = wide_encoding(raw)
+    if encoding is not None:
+        message = f"file is {encoding} (it starts with a byte-order mark); save it as UTF-8"
+        return None, [Problem("line 1, column 1", message)]
     text, problems = _decode_utf8(raw)
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -130,15 +130,6 @@ class _RepeatedKeys:
 
 def _keys_repeated(pairs: list[tuple[str, object]]) -> list[str]:
     return [key for key, count in Counter(key for key, _value in pairs).items() if count > 1]
-
-
-# Checked before UTF-8: these files decode as mojibake rather than failing cleanly.
-_OTHER_ENCODINGS = (
-    (codecs.BOM_UTF32_LE, "UTF-32"),
-    (codecs.BOM_UTF32_BE, "UTF-32"),
-    (codecs.BOM_UTF16_LE, "UTF-16"),
-    (codecs.BOM_UTF16_BE, "UTF-16"),
-)
 
 
 def _decode_utf8(raw: bytes) -> tuple[str, list[Problem]]:

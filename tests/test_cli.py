@@ -178,6 +178,14 @@ def test_eval_names_the_unusable_line_of_a_query_file(
     assert len(err.splitlines()) == 1
 
 
+def test_eval_names_the_encoding_of_a_utf16_query_file(tmp_path: Path) -> None:
+    queries = tmp_path / "queries.jsonl"
+    queries.write_bytes('{"query": "knees cave", "relevant": []}\n'.encode("utf-16"))
+    code, _, err = invoke("eval", str(queries))
+    assert code == exitcodes.USAGE
+    assert err == f"squatqa: {queries}: file is UTF-16; save it as UTF-8\n"
+
+
 def test_eval_refuses_a_query_file_over_the_size_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
