@@ -113,11 +113,29 @@ def resolve_corpus_path(path: str | os.PathLike[str] | None = None) -> Path:
     return bundled_corpus_path()
 
 
+class FileTooLarge(Exception):
+    """A file over the size squatqa reads; the message gives the limit."""
+
+
+def read_at_most(path: Path, limit: int) -> bytes:
+    """The file's bytes, of which no more than one past `limit` are ever read, so that
+    `/dev/zero` is refused rather than read until memory runs out.
+
+    FileTooLarge past the limit; OSError as opening or reading raises it.
+    """
+    with path.open("rb") as file:
+        raw = file.read(limit + 1)
+    if len(raw) > limit:
+        raise FileTooLarge(f"file too large (the limit is {limit // (1024 * 1024)} MiB)")
+    return raw
+
+
 def read_corpus_bytes(path: Path) -> bytes:
     """The file's bytes, or a CorpusError that says in words why it cannot be read."""
     try:
-        with path.open("rb") as file:
-            raw = file.read(MAX_CORPUS_BYTES + 1)
+        return read_at_most(path, MAX_CORPUS_BYTES)
+    except FileTooLarge as error:
+        raise CorpusError(str(path), [Problem("", str(error))]) from None
     except FileNotFoundError:
         raise CorpusError(str(path), [Problem("", "no such file")]) from None
     except IsADirectoryError:
@@ -127,10 +145,6 @@ def read_corpus_bytes(path: Path) -> bytes:
     except OSError as error:
         reason = error.strerror or str(error)
         raise CorpusError(str(path), [Problem("", f"cannot read file: {reason}")]) from None
-    if len(raw) > MAX_CORPUS_BYTES:
-        limit = f"{MAX_CORPUS_BYTES // (1024 * 1024)} MiB"
-        raise CorpusError(str(path), [Problem("", f"file too large (the limit is {limit})")])
-    return raw
 
 
 def load_corpus(path: str | os.PathLike[str] | None = None) -> Corpus:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from squatqa.corpus import FileTooLarge, read_at_most
 from squatqa.engine import DEFAULT_MIN_SCORE, Engine
 from squatqa.questions import clean_question, wide_encoding
 
@@ -64,13 +65,11 @@ class Report:
 def load_queries(path: Path) -> list[LabelledQuery]:
     """The file's labelled queries; QueryFileError names the first line that is unusable."""
     try:
-        with path.open("rb") as file:
-            raw = file.read(MAX_QUERY_FILE_BYTES + 1)
+        raw = read_at_most(path, MAX_QUERY_FILE_BYTES)
+    except FileTooLarge as error:
+        raise QueryFileError(f"{path}: {error}") from None
     except OSError as error:
         raise QueryFileError(f"{path}: cannot read: {error.strerror or error}") from None
-    if len(raw) > MAX_QUERY_FILE_BYTES:
-        limit = f"{MAX_QUERY_FILE_BYTES // (1024 * 1024)} MiB"
-        raise QueryFileError(f"{path}: file too large (the limit is {limit})")
     encoding = wide_encoding(raw)
     if encoding is not None:
         raise QueryFileError(f"{path}: file is {encoding}; save it as UTF-8")
