@@ -19,7 +19,7 @@ from squatqa import exitcodes
 # main() can catch Ctrl-C, so that time is kept short.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import TextIO
+    from typing import Literal, TextIO
 
     from _typeshed import ReadableBuffer
 
@@ -40,18 +40,14 @@ def _run() -> None:
 
     if sys.stdin is None:
         # Started with stdin closed (`<&-`): read it as empty rather than crash.
-        from pathlib import Path
-
-        sys.stdin = Path(os.devnull).open(encoding="utf-8")  # noqa: SIM115 - open for the run
+        sys.stdin = _devnull("r")
     if sys.stdout is None:
         _quiet_stderr("squatqa: standard output is closed; nowhere to write results\n")
         sys.exit(exitcodes.USAGE)
     if sys.stderr is None:
         # Started with stderr closed (`2>&-`): its messages go nowhere, rather than
         # into the results on stdout, where typer would print them.
-        from pathlib import Path
-
-        sys.stderr = Path(os.devnull).open("w", encoding="utf-8")  # noqa: SIM115 - for the run
+        sys.stderr = _devnull("w")
     else:
         sys.stderr = _forgiving(sys.stderr)
     _escape_what_stdout_cannot_encode()
@@ -82,6 +78,13 @@ def _run() -> None:
     if status == exitcodes.INTERRUPTED:
         _quiet_stderr("squatqa: interrupted\n")
     sys.exit(_flush_stdout(status))
+
+
+def _devnull(mode: Literal["r", "w"]) -> TextIO:
+    """The null device, open for the rest of the run in place of a closed stream."""
+    from pathlib import Path  # only for a closed stream: most runs never need it
+
+    return Path(os.devnull).open(mode, encoding="utf-8")
 
 
 class _ForgivingPipe(io.FileIO):

@@ -102,25 +102,20 @@ class _RepeatedKeys:
                     (_entry_where(index, _claimed_id(entry)), entry)
                     for index, entry in enumerate(entries)
                 ]
-        named: list[list[Problem]] = []  # one list per object
-        for where, value in places:
-            pairs = pairs_of.pop(id(value), None) if isinstance(value, dict) else None
-            if pairs is not None:
-                named.append(
-                    [
-                        Problem(where, f'field "{key}" given more than once')
-                        for key in _keys_repeated(pairs)
-                    ]
-                )
-        for pairs in pairs_of.values():  # in an object nested deeper: no closer place to name
-            named.append(
-                [
-                    Problem("", f'field "{key}" given more than once in one object')
-                    for key in _keys_repeated(pairs)
-                ]
+        # A held object is alive, so no other value can have its id().
+        located = [
+            (where, pairs_of.pop(id(value))) for where, value in places if id(value) in pairs_of
+        ]
+        # Objects nested deeper: no closer place to name.
+        located += [("", pairs) for pairs in pairs_of.values()]
+        shown = located[:MAX_REPEATED_KEY_OBJECTS]
+        problems = [
+            Problem(
+                where, f'field "{key}" given more than once' + ("" if where else " in one object")
             )
-        shown = named[:MAX_REPEATED_KEY_OBJECTS]
-        problems = [problem for group in shown for problem in group]
+            for where, pairs in shown
+            for key in _keys_repeated(pairs)
+        ]
         rest = self.count - len(shown)
         if rest:
             objects = "object gives" if rest == 1 else "objects give"
