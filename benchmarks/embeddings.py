@@ -34,10 +34,10 @@ from typing import Any
 
 from faq_sets import (
     COVIDFAQ_FILE,
-    DEFAULT_SHARED,
     EXPECTED,
     SQUAT_SETS,
     STACKFAQ_FILE,
+    add_set_arguments,
     engine_ranker,
     load_covidfaq,
     load_stackfaq,
@@ -267,19 +267,9 @@ def format_rows(rows: Sequence[SetRow], threshold: float) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument(
-        "--shared",
-        type=Path,
-        default=DEFAULT_SHARED,
-        help=f"folder holding stackfaq/ and covidfaq/ (default: {DEFAULT_SHARED})",
+    add_set_arguments(
+        parser, only_help="report only this set (repeatable); the fitted sets are always scored"
     )
-    parser.add_argument(
-        "--only",
-        choices=[*SQUAT_SETS, *EXPECTED],
-        action="append",
-        help="report only this set (repeatable); the fitted sets are always scored",
-    )
-    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)
     chosen = set(args.only or [*SQUAT_SETS, *EXPECTED])
     for name, relative in (("stackfaq", STACKFAQ_FILE), ("covidfaq", COVIDFAQ_FILE)):

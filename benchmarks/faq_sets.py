@@ -378,23 +378,23 @@ def _bm25_available() -> bool:
     return True
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def add_set_arguments(parser: argparse.ArgumentParser, only_help: str) -> None:
+    """--shared, --only and --json, as every script scoring these sets takes them."""
     parser.add_argument(
         "--shared",
         type=Path,
         default=DEFAULT_SHARED,
         help=f"folder holding stackfaq/ and covidfaq/ (default: {DEFAULT_SHARED})",
     )
+    parser.add_argument("--only", choices=[*SQUAT_SETS, *EXPECTED], action="append", help=only_help)
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    add_set_arguments(parser, only_help="run only this set (repeatable)")
     parser.add_argument(
         "--write", type=Path, metavar="DIR", help="also save the public sets' corpus and queries"
-    )
-    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    parser.add_argument(
-        "--only",
-        choices=[*SQUAT_SETS, *EXPECTED],
-        action="append",
-        help="run only this set (repeatable)",
     )
     args = parser.parse_args(argv)
     shared: Path = args.shared
