@@ -23,9 +23,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from squatqa import Engine, load_corpus
 from squatqa.confidence import (
@@ -61,6 +61,8 @@ TARGET = 0.95
 # Thresholds whose merit (the mean of answered-right and off-topic-declined, each a
 # mean over the sets) is this close to the best count as tied.
 NEAR_TIE = 0.001
+# A threshold: a whole score for squatqa, a cosine for the embedding model.
+T = TypeVar("T", int, float)
 ABOUT = (
     "squatqa's confidence model: boosted regression trees over the evidence in "
     "squatqa/confidence.py, written by benchmarks/fit_confidence.py --write; "
@@ -297,7 +299,13 @@ def best_threshold(scored: Sequence[tuple[Sequence[Sample], Model]]) -> float:
                 declines.append(declined)
         return [sum(kind) / len(kind) for kind in (rights, declines) if kind] or [0.0]
 
-    found = {threshold: figures(threshold) for threshold in range(30, 95, 5)}
+    return pick_threshold({threshold: figures(threshold) for threshold in range(30, 95, 5)})
+
+
+def pick_threshold(found: Mapping[T, Sequence[float]]) -> T:
+    """The threshold best_threshold picks, given each one's figures (its mean
+    answered-right and off-topic-declined); benchmarks/embeddings.py picks the
+    embedding model's threshold by it too."""
     meeting = {t: kinds for t, kinds in found.items() if min(kinds) >= TARGET} or found
     merits = {threshold: min(kinds) for threshold, kinds in meeting.items()}
     best = max(merits.values())
