@@ -49,7 +49,7 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 FIT_SETS = [
     "queries.jsonl",
     *(f"queries_holdout_{letter}.jsonl" for letter in "abcdefghijklmnopqrstuvwxy"),
-    *(f"queries_holdout_z{number}.jsonl" for number in range(1, 37)),
+    *(f"queries_holdout_z{number}.jsonl" for number in range(1, 53)),
 ]
 ROUNDS = 60
 DEPTH = 3
