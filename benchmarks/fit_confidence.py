@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
@@ -288,24 +288,31 @@ def best_threshold(scored: Sequence[tuple[Sequence[Sample], Model]]) -> float:
     a reader more than a declined question, which still lists the closest ones.
     """
 
-    def figures(threshold: float) -> list[float]:
+    return pick_threshold(
+        range(30, 95, 5),
+        lambda threshold: [scores(data, model, threshold) for data, model in scored],
+    )
+
+
+def pick_threshold(
+    thresholds: Iterable[T],
+    figures: Callable[[T], Iterable[tuple[float | None, float | None]]],
+) -> T:
+    """The threshold best_threshold's rule picks, given each set's answered-right and
+    off-topic-declined (None where it has no question of that kind) at a threshold;
+    benchmarks/embeddings.py picks the embedding model's threshold by it too."""
+
+    def means(threshold: T) -> list[float]:
         rights: list[float] = []
         declines: list[float] = []
-        for data, model in scored:
-            right, declined = scores(data, model, threshold)
+        for right, declined in figures(threshold):
             if right is not None:
                 rights.append(right)
             if declined is not None:
                 declines.append(declined)
         return [sum(kind) / len(kind) for kind in (rights, declines) if kind] or [0.0]
 
-    return pick_threshold({threshold: figures(threshold) for threshold in range(30, 95, 5)})
-
-
-def pick_threshold(found: Mapping[T, Sequence[float]]) -> T:
-    """The threshold best_threshold picks, given each one's figures (its mean
-    answered-right and off-topic-declined); benchmarks/embeddings.py picks the
-    embedding model's threshold by it too."""
+    found = {threshold: means(threshold) for threshold in thresholds}
     meeting = {t: kinds for t, kinds in found.items() if min(kinds) >= TARGET} or found
     merits = {threshold: min(kinds) for threshold, kinds in meeting.items()}
     best = max(merits.values())

@@ -165,3 +165,15 @@ def test_a_missing_shared_folder_is_one_line_not_a_traceback(
     assert faq_sets.main(["--shared", str(tmp_path / "none"), "--only", "covidfaq"]) == 2
     last = capsys.readouterr().err.splitlines()[-1]
     assert last.startswith(str(tmp_path / "none")) and "not found; point --shared at" in last
+
+
+def test_a_public_set_of_other_sizes_than_stated_is_refused(
+    faq_sets: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "stackfaq").mkdir()
+    (tmp_path / "stackfaq" / "stackExchange-FAQ.xml").write_text(STACK_XML, encoding="utf-8")
+    with pytest.raises(faq_sets.PublicSetError, match="converted to") as refused:
+        faq_sets.load_public_sets(tmp_path, {"stackfaq"})
+    assert refused.value.status == 1
+    assert faq_sets.main(["--shared", str(tmp_path), "--only", "stackfaq"]) == 1
+    assert "expected Counts(entries=125" in capsys.readouterr().err.splitlines()[-1]
