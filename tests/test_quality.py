@@ -107,6 +107,10 @@ FLOORS = {
     "queries_holdout_z54.jsonl": Floors(0.97, 0.97, 0.96, 0.84, 0.03),
     "queries_holdout_z55.jsonl": Floors(0.95, 0.96, 0.94, 0.89, 0.04),
     "queries_holdout_z56.jsonl": Floors(0.97, 0.97, 0.96, 0.89, 0.03),
+    "queries_holdout_z57.jsonl": Floors(0.94, 0.96, 0.93, 0.93, 0.05),
+    "queries_holdout_z58.jsonl": Floors(0.96, 0.97, 0.92, 0.95, 0.07),
+    "queries_holdout_z59.jsonl": Floors(0.94, 0.96, 0.94, 0.89, 0.04),
+    "queries_holdout_z60.jsonl": Floors(0.94, 0.96, 0.93, 0.95, 0.04),
 }
 SETS = list(FLOORS)
 
