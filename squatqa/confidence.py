@@ -47,6 +47,7 @@ class Evidence(NamedTuple):
     missed_words: int  # question words the corpus uses, but this entry does not
     matched_words: int  # content words of the question its questions or aliases use
     subject_words: int  # of the unknown words, those naming a subject (squatqa.lexicon)
+    qualified_words: int  # matched words right after a subject word ("hallux valgus")
 
     @property
     def on_topic(self) -> bool:
@@ -69,6 +70,7 @@ class Evidence(NamedTuple):
             float(self.missed_words),
             round(math.log1p(self.matched_words), _PLACES),
             float(self.subject_words),
+            float(self.qualified_words),
         )
 
 
@@ -83,12 +85,13 @@ FEATURES = (
     "missed_words",
     "log1p_matched_words",
     "subject_words",
+    "qualified_words",
 )
 # The direction each feature may move the chance in (1 up, -1 down, 0 either):
 # the fitting script holds every tree to it. How much of an entry's own wording
 # was asked is left free: a short alias fully asked in a long question says
 # something different from a long question fully matched.
-MONOTONE = (1, 1, 0, 1, 1, -1, -1, 1, -1)
+MONOTONE = (1, 1, 0, 1, 1, -1, -1, 1, -1, -1)
 
 # A tree: a leaf's log-odds contribution, or (feature, threshold, tree for values
 # at or below it, tree for values above it).

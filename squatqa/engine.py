@@ -114,6 +114,7 @@ class _Scored(NamedTuple):
 
     scores: dict[int, float]  # entry number -> ranking score
     weights: dict[str, float]  # query term -> ranking weight
+    terms: list[str]  # the question's terms in order
 
 
 class Engine:
@@ -200,7 +201,7 @@ class Engine:
             else heapq.nsmallest(depth, items, key=_best_first)
         )
         top, top_score = order[0]
-        scale = self._confidence(top, scored.weights, top_score) / top_score
+        scale = self._confidence(top, scored, top_score) / top_score
         return [
             Match(self._entries[number], round(100.0 * min(score * scale, 1.0), 1))
             for number, score in order
@@ -288,7 +289,7 @@ class Engine:
                 for number in scores:
                     if number not in asking:
                         scores[number] *= factor
-        return _Scored(scores, weights)
+        return _Scored(scores, weights, terms)
 
     def best_evidence(self, query: str) -> tuple[Entry, Evidence] | None:
         """The best-ranked entry and the evidence its score comes from; None if none ranks.
@@ -299,18 +300,23 @@ class Engine:
         if scored is None or not scored.scores:
             return None
         number, ranking = min(scored.scores.items(), key=_best_first)
-        return self._entries[number], self._evidence(number, scored.weights, ranking)
+        return self._entries[number], self._evidence(number, scored.weights, ranking, scored.terms)
 
-    def _confidence(self, number: int, weights: dict[str, float], ranking: float) -> float:
+    def _confidence(self, number: int, scored: _Scored, ranking: float) -> float:
         """How likely entry `number` answers the question; see squatqa.confidence."""
-        return likelihood(self._evidence(number, weights, ranking), self._confidence_model)
+        evidence = self._evidence(number, scored.weights, ranking, scored.terms)
+        return likelihood(evidence, self._confidence_model)
 
-    def _evidence(self, number: int, weights: dict[str, float], ranking: float) -> Evidence:
+    def _evidence(
+        self, number: int, weights: dict[str, float], ranking: float, terms: list[str]
+    ) -> Evidence:
         """What entry `number` and the question's terms share, whatever the ranking weights.
 
         Query side: content words count alike (intent words less), found in a
         question or alias, or only in the answer. Entry side: how much of the
-        entry's own distinguishing wording was asked, weighted by rarity.
+        entry's own distinguishing wording was asked, weighted by rarity. A subject
+        word the corpus never uses, right before a matched word, says the match is
+        about something else: "hallux valgus" is the big toe's, not the knee's.
         """
         index = self.index
         intents = self.analyzer.lexicon.intents
@@ -320,6 +326,7 @@ class Engine:
         shared = [0.0] * (end - first_field)
         asked = in_questions = in_answer = 0.0
         unknown = missed = matched = subject_words = 0
+        matched_terms: set[str] = set()
         for term in weights:
             postings = index.field_postings.get(term)
             in_question = False
@@ -344,6 +351,7 @@ class Engine:
                 in_questions += weight
                 if not intent:
                     matched += 1
+                    matched_terms.add(term)
             elif self._answer_uses(number, term):
                 in_answer += weight
             elif intent:
@@ -371,6 +379,7 @@ class Engine:
             missed,
             matched,
             subject_words,
+            _qualified(terms, matched_terms, subjects, index.weights) if subject_words else 0,
         )
 
     def _answer_uses(self, number: int, term: str) -> bool:
@@ -406,6 +415,17 @@ class Engine:
             text, self.corpus.ids, limit=limit, score_cutoff=60, processor=str.casefold
         )
         return [choice for choice, _score, _index in found]
+
+
+def _qualified(
+    terms: list[str], matched: set[str], subjects: frozenset[str], corpus_terms: dict[str, float]
+) -> int:
+    """How many matched terms stand right after a subject word the corpus never uses."""
+    return sum(
+        1
+        for before, term in pairwise(terms)
+        if term in matched and before in subjects and before not in corpus_terms
+    )
 
 
 def _best_first(item: tuple[int, float]) -> tuple[float, int]:

@@ -31,6 +31,7 @@ TYPICAL = Evidence(
     missed_words=0,
     matched_words=2,
     subject_words=0,
+    qualified_words=0,
 )
 
 
@@ -44,6 +45,7 @@ EVIDENCE = st.builds(
     missed_words=st.integers(0, 12),
     matched_words=st.integers(0, 12),
     subject_words=st.integers(0, 12),
+    qualified_words=st.integers(0, 12),
 )
 # Each field with a direction, and how to push it that way.
 PUSHED_UP = {
@@ -59,6 +61,7 @@ PUSHED_DOWN = {
     "subject_words": lambda e: e._replace(
         unknown_words=e.unknown_words + 1, subject_words=e.subject_words + 1
     ),
+    "qualified_words": lambda e: e._replace(qualified_words=e.qualified_words + 1),
 }
 
 
@@ -93,6 +96,7 @@ def test_the_directions_cover_the_features_the_model_reads() -> None:
         "missed_words",
         "log1p_matched_words",
         "subject_words",
+        "qualified_words",
     }
 
 

@@ -434,6 +434,30 @@ def test_words_naming_another_subject_are_evidence_against_an_answer(engine: Eng
     assert engine.search("what is knee valgus in kinesiology")[0].entry.id == "what-is-knee-valgus"
 
 
+@pytest.mark.parametrize(
+    ("question", "qualified"),
+    [
+        ("what is hallux valgus", 1),  # another joint's valgus
+        ("elbow valgus and knee valgus", 1),
+        ("what is valgus in the elbow", 0),  # the subject word qualifies no matched word
+        ("what is knee valgus", 0),  # "knee" is the corpus's own word
+        ("what is knee valgus in kinesiology", 0),  # an unknown word, not a subject
+    ],
+)
+def test_a_subject_word_right_before_a_matched_word_qualifies_it(
+    engine: Engine, question: str, qualified: int
+) -> None:
+    best = engine.best_evidence(question)
+    assert best is not None
+    assert best[1].qualified_words == qualified
+
+
+def test_another_joints_valgus_is_declined(engine: Engine) -> None:
+    assert engine.search("what is hallux valgus") == []
+    assert engine.search("what is elbow valgus") == []
+    assert engine.search("what is knee valgus")[0].entry.id == "what-is-knee-valgus"
+
+
 @pytest.mark.parametrize("abbreviation", ["thc", "itb", "wjat"])
 def test_a_function_word_is_reached_only_by_swapped_neighbours(
     engine: Engine, abbreviation: str
