@@ -420,7 +420,11 @@ class Engine:
 def _qualified(
     terms: list[str], matched: set[str], subjects: frozenset[str], corpus_terms: dict[str, float]
 ) -> int:
-    """How many matched terms stand right after a subject word the corpus never uses."""
+    """How many times a matched term stands right after a subject word the corpus never uses.
+
+    Such a subject word is one of the question's unknown subject words (subject words
+    are never function or intent words), so a question without any has none of these.
+    """
     return sum(
         1
         for before, term in pairwise(terms)

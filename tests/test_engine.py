@@ -442,6 +442,8 @@ def test_words_naming_another_subject_are_evidence_against_an_answer(engine: Eng
         ("what is valgus in the elbow", 0),  # the subject word qualifies no matched word
         ("what is knee valgus", 0),  # "knee" is the corpus's own word
         ("what is knee valgus in kinesiology", 0),  # an unknown word, not a subject
+        ("how do I stop my knees caving, doing my head in", 0),  # "head" qualifies nothing
+        ("hallux valgus or elbow valgus", 2),  # counted each time
     ],
 )
 def test_a_subject_word_right_before_a_matched_word_qualifies_it(
@@ -476,6 +478,13 @@ def test_subject_words_are_not_function_words(engine: Engine) -> None:
     # Function words never count as evidence, so a subject among them would be lost.
     lexicon = engine.analyzer.lexicon
     assert lexicon.subjects.isdisjoint(lexicon.stopwords)
+
+
+def test_subject_words_are_not_intent_words(engine: Engine) -> None:
+    # An unknown subject word is then always counted among subject_words, which is
+    # what lets the engine skip looking for qualified words when there are none.
+    lexicon = engine.analyzer.lexicon
+    assert lexicon.subjects.isdisjoint(lexicon.intents)
 
 
 @pytest.mark.parametrize("question", ["why do my knees cave", "legs shake squat", "hak squat"])
