@@ -300,16 +300,13 @@ class Engine:
         if scored is None or not scored.scores:
             return None
         number, ranking = min(scored.scores.items(), key=_best_first)
-        return self._entries[number], self._evidence(number, scored.weights, ranking, scored.terms)
+        return self._entries[number], self._evidence(number, scored, ranking)
 
     def _confidence(self, number: int, scored: _Scored, ranking: float) -> float:
         """How likely entry `number` answers the question; see squatqa.confidence."""
-        evidence = self._evidence(number, scored.weights, ranking, scored.terms)
-        return likelihood(evidence, self._confidence_model)
+        return likelihood(self._evidence(number, scored, ranking), self._confidence_model)
 
-    def _evidence(
-        self, number: int, weights: dict[str, float], ranking: float, terms: list[str]
-    ) -> Evidence:
+    def _evidence(self, number: int, scored: _Scored, ranking: float) -> Evidence:
         """What entry `number` and the question's terms share, whatever the ranking weights.
 
         Query side: content words count alike (intent words less), found in a
@@ -325,9 +322,9 @@ class Engine:
         # Rarity of the query's non-function words each of the entry's fields uses.
         shared = [0.0] * (end - first_field)
         asked = in_questions = in_answer = 0.0
-        unknown = missed = matched = subject_words = 0
-        matched_terms: set[str] = set()
-        for term in weights:
+        unknown = missed = subject_words = 0
+        matched: set[str] = set()  # content words its questions or aliases use
+        for term in scored.weights:
             postings = index.field_postings.get(term)
             in_question = False
             if postings is not None:
@@ -350,8 +347,7 @@ class Engine:
             if in_question:
                 in_questions += weight
                 if not intent:
-                    matched += 1
-                    matched_terms.add(term)
+                    matched.add(term)
             elif self._answer_uses(number, term):
                 in_answer += weight
             elif intent:
@@ -377,9 +373,9 @@ class Engine:
             ranking,
             unknown,
             missed,
-            matched,
+            len(matched),
             subject_words,
-            _qualified(terms, matched_terms, subjects, index.weights) if subject_words else 0,
+            _qualified(scored.terms, matched, subjects, index.weights) if subject_words else 0,
         )
 
     def _answer_uses(self, number: int, term: str) -> bool:
