@@ -7,11 +7,12 @@ text is taken as written.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from squatqa.english import is_english_word
 from squatqa.lexicon import Lexicon
-from squatqa.text import stem, stem_unremembered, words
+from squatqa.text import clause_words, stem, stem_unremembered
 
 # Typo correction: shortest word considered, and how many unknown words of one
 # question are looked up (each is a search of the corpus's vocabulary; a pasted
@@ -28,10 +29,13 @@ _CORRECTION_MEMORY = 50_000
 
 
 class Analysis(NamedTuple):
-    """A question's terms in order, and which of them were repaired typos."""
+    """A question's terms in order, which of them were repaired typos, and where
+    each clause after the first begins (a term's position): "I hurt my wrist. Knees
+    cave" has a break before "knee"."""
 
     terms: list[str]
     corrected: list[bool]
+    breaks: tuple[int, ...] = ()
 
 
 class Analyzer:
@@ -85,13 +89,31 @@ class Analyzer:
         return self.analyse(text).terms
 
     def analyse(self, text: str, correct_typos: bool = False) -> Analysis:
+        clauses = [found for found in clause_words(text) if found]
+        repairs = MAX_REPAIRS_PER_QUESTION if correct_typos else 0
+        if len(clauses) <= 1:
+            stems, corrected, _left = self._stems(clauses[0] if clauses else [], repairs)
+            return self._apply_phrases(stems, corrected, ())
+        stems = []
+        corrected = []
+        breaks: list[int] = []
+        for found in clauses:
+            clause_stems, clause_corrected, repairs = self._stems(found, repairs)
+            if stems:
+                breaks.append(len(stems))
+            stems += clause_stems
+            corrected += clause_corrected
+        return self._apply_phrases(stems, corrected, breaks)
+
+    def _stems(self, found: list[str], repairs: int) -> tuple[list[str], list[bool], int]:
+        """Stems of one clause's words, with up to `repairs` unknown words looked up
+        for typos; and how many look-ups are left."""
         stems: list[str] = []
         corrected: list[bool] = []
         known = self.known
-        repairs = MAX_REPAIRS_PER_QUESTION if correct_typos else 0
-        for word in self._standard_words(text):
+        for word in self._standard_words(found):
             stemmed = stem(word)
-            if repairs and stemmed not in known:
+            if repairs > 0 and stemmed not in known:
                 repairs -= 1
                 repaired = self._repair(word)
                 if repaired is not None:
@@ -100,11 +122,10 @@ class Analyzer:
                     continue
             stems.append(stemmed)
             corrected.append(False)
-        return self._apply_phrases(stems, corrected)
+        return stems, corrected, repairs
 
-    def _standard_words(self, text: str) -> list[str]:
-        """The text's words, informal spellings ("wat", "cuz") replaced by standard ones."""
-        found = words(text)
+    def _standard_words(self, found: list[str]) -> list[str]:
+        """The words, informal spellings ("wat", "cuz") replaced by standard ones."""
         spellings = self.lexicon.spellings
         if spellings.keys().isdisjoint(found):
             return found
@@ -113,17 +134,26 @@ class Analyzer:
             standard.extend(spellings.get(word, (word,)))
         return standard
 
-    def _apply_phrases(self, stems: list[str], corrected: list[bool]) -> Analysis:
-        """Replace each synonym phrase by its canonical term, longest phrase first."""
+    def _apply_phrases(
+        self, stems: list[str], corrected: list[bool], breaks: Sequence[int]
+    ) -> Analysis:
+        """Replace each synonym phrase by its canonical term, longest phrase first.
+
+        Phrases are matched across punctuation, which terse questions lean on
+        ("knees caving, bad?"); a clause break inside a phrase is dropped.
+        """
         sizes_by_start = self._phrase_sizes
         if sizes_by_start.keys().isdisjoint(stems):
-            return Analysis(stems, corrected)
+            return Analysis(stems, corrected, tuple(breaks))
         phrases = self.lexicon.phrases
         terms: list[str] = []
         flags: list[bool] = []
+        term_breaks: list[int] = []
         position = 0
         count = len(stems)
         while position < count:
+            if position in breaks:
+                term_breaks.append(len(terms))
             size = 1
             target = stems[position]
             for phrase_size in sizes_by_start.get(target, ()):
@@ -136,7 +166,7 @@ class Analyzer:
             terms.append(target)
             flags.append(any(corrected[position : position + size]))
             position += size
-        return Analysis(terms, flags)
+        return Analysis(terms, flags, tuple(term_breaks))
 
     def _repair(self, word: str) -> tuple[str, ...] | None:
         """The word or words an unknown word was typed for; None if it is a word of its

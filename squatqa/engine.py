@@ -65,6 +65,9 @@ _ABSENT_MIN_SHARE = 0.1
 _CORRECTED_FACTOR = 0.9
 # Confidence evidence: a content word counts 1, an intent word this much.
 _CONFIDENCE_INTENT = 0.6
+# Words that tie a subject word after a matched term to it: "valgus in the elbow".
+_LINKS = frozenset({"in", "of", "on", "at"})
+_DETERMINERS = frozenset({"the", "a", "an", "my", "your", "his", "her", "their", "our"})
 # When a question is declined, up to this many candidates scoring at least the
 # floor are suggested instead.
 _CLOSEST_LIMIT = 3
@@ -114,7 +117,7 @@ class _Scored(NamedTuple):
 
     scores: dict[int, float]  # entry number -> ranking score
     weights: dict[str, float]  # query term -> ranking weight
-    terms: list[str]  # the question's terms in order
+    analysis: Analysis  # the question's terms in order, and its clauses
 
 
 class Engine:
@@ -167,7 +170,14 @@ class Engine:
                 f"not {limit} and {related_limit}"
             )
         analysis = self.analyzer.analyse(query, correct_typos=True)
-        key = (tuple(analysis.terms), tuple(analysis.corrected), limit, min_score, related_limit)
+        key = (
+            tuple(analysis.terms),
+            tuple(analysis.corrected),
+            analysis.breaks,
+            limit,
+            min_score,
+            related_limit,
+        )
         found = self._answers.get(key)
         if found is None:
             ranked = self._ranked(analysis, depth=limit + related_limit + _CLOSEST_LIMIT)
@@ -210,7 +220,7 @@ class Engine:
     def _score(self, analysis: Analysis) -> _Scored | None:
         index = self.index
         stopwords = index.stopwords
-        terms, corrected = analysis
+        terms, corrected, _breaks = analysis
         term_weight = index.term_weight
         weights: dict[str, float] = {}
         for term, repaired in zip(terms, corrected, strict=True):
@@ -289,7 +299,7 @@ class Engine:
                 for number in scores:
                     if number not in asking:
                         scores[number] *= factor
-        return _Scored(scores, weights, terms)
+        return _Scored(scores, weights, analysis)
 
     def best_evidence(self, query: str) -> tuple[Entry, Evidence] | None:
         """The best-ranked entry and the evidence its score comes from; None if none ranks.
@@ -375,7 +385,7 @@ class Engine:
             missed,
             len(matched),
             subject_words,
-            _qualified(scored.terms, matched, subjects, index.weights) if subject_words else 0,
+            _qualified(scored.analysis, matched, subjects, index.weights) if subject_words else 0,
         )
 
     def _answer_uses(self, number: int, term: str) -> bool:
@@ -414,18 +424,40 @@ class Engine:
 
 
 def _qualified(
-    terms: list[str], matched: set[str], subjects: frozenset[str], corpus_terms: dict[str, float]
+    analysis: Analysis, matched: set[str], subjects: frozenset[str], corpus_terms: dict[str, float]
 ) -> int:
-    """How many times a matched term stands right after a subject word the corpus never uses.
+    """How many times a matched term is qualified by a subject word the corpus never uses.
 
-    Such a subject word is one of the question's unknown subject words (subject words
-    are never function or intent words), so a question without any has none of these.
+    The subject word stands right before the term ("hallux valgus"), or right after it,
+    directly or across a preposition ("vagus nerve", "valgus in the elbow"); within one
+    clause. Such a subject word is one of the question's unknown subject words (subject
+    words are never function or intent words), so a question without any has none.
     """
-    return sum(
-        1
-        for before, term in pairwise(terms)
-        if term in matched and before in subjects and before not in corpus_terms
-    )
+    terms = analysis.terms
+    breaks = analysis.breaks
+    end = len(terms)
+
+    def foreign(position: int) -> bool:
+        word = terms[position]
+        return word in subjects and word not in corpus_terms
+
+    def joined(position: int) -> bool:  # to the term before it, in the same clause
+        return position not in breaks
+
+    count = 0
+    for position, term in enumerate(terms):
+        if term not in matched:
+            continue
+        if position and joined(position) and foreign(position - 1):
+            count += 1
+        after = position + 1
+        if after < end and joined(after) and terms[after] in _LINKS:
+            after += 1
+            if after < end and joined(after) and terms[after] in _DETERMINERS:
+                after += 1
+        if after < end and joined(after) and foreign(after):
+            count += 1
+    return count
 
 
 def _best_first(item: tuple[int, float]) -> tuple[float, int]:

@@ -11,6 +11,8 @@ import re
 import unicodedata
 
 _WORD = re.compile(r"[^\W_]+")
+# Punctuation that ends a sentence or a part of one.
+_CLAUSE_END = re.compile(r"[.,;:!?()\[\]{}\n]")
 _APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "'": "", "`": "", "\u00b4": ""})
 _VOWELS = frozenset("aeiouy")
 _UNDOUBLE_EXCEPTIONS = frozenset("lsz")
@@ -29,6 +31,11 @@ def normalise(text: str) -> str:
 def words(text: str) -> list[str]:
     """Normalised words, in order; digits count as words."""
     return _WORD.findall(normalise(text))
+
+
+def clause_words(text: str) -> list[list[str]]:
+    """words(), one list per clause: "I hurt my wrist. Knees cave" is two."""
+    return [_WORD.findall(clause) for clause in _CLAUSE_END.split(normalise(text))]
 
 
 def stem(word: str) -> str:

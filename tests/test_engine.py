@@ -246,6 +246,32 @@ def test_only_so_many_unknown_words_of_a_question_are_looked_up(
     assert len(looked_up) == MAX_REPAIRS_PER_QUESTION
 
 
+def test_the_look_up_budget_is_shared_by_a_questions_clauses(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from squatqa.analyzer import MAX_REPAIRS_PER_QUESTION
+
+    looked_up: list[str] = []
+    monkeypatch.setattr(engine.analyzer, "_repair", lambda word: looked_up.append(word))
+    engine.analyzer.analyse(". ".join(f"zq{n}xw" for n in range(200)), correct_typos=True)
+    assert len(looked_up) == MAX_REPAIRS_PER_QUESTION
+
+
+def test_punctuation_marks_clause_breaks_and_leaves_the_terms_alone(engine: Engine) -> None:
+    analyse = engine.analyzer.analyse
+    punctuated = analyse("I hurt my wrist. Knees cave in when I squat, why?", correct_typos=True)
+    run_on = analyse("I hurt my wrist Knees cave in when I squat why", correct_typos=True)
+    assert punctuated.terms == run_on.terms
+    assert run_on.breaks == ()
+    assert [punctuated.terms[position] for position in punctuated.breaks] == [
+        analyse("knees cave in").terms[0],
+        analyse("why").terms[0],
+    ]
+    # A synonym phrase is still read across punctuation; the break inside it goes.
+    assert analyse("knees, caving in").terms == analyse("knees caving in").terms
+    assert analyse("knees, caving in").breaks == ()
+
+
 @pytest.mark.parametrize(("limit", "related"), [(0, 3), (-1, 3), (1, -1)])
 def test_ask_refuses_limits_that_mean_nothing(engine: Engine, limit: int, related: int) -> None:
     with pytest.raises(ValueError, match="limit"):
@@ -439,14 +465,18 @@ def test_words_naming_another_subject_are_evidence_against_an_answer(engine: Eng
     [
         ("what is hallux valgus", 1),  # another joint's valgus
         ("elbow valgus and knee valgus", 1),
-        ("what is valgus in the elbow", 0),  # the subject word qualifies no matched word
+        ("what is valgus in the elbow", 1),  # after it, across a preposition
+        ("what is the vagus nerve", 1),  # after it; "vagus" is read as a typo
+        ("what is cubitus valgus in the elbow", 2),  # before and after
         ("what is knee valgus", 0),  # "knee" is the corpus's own word
         ("what is knee valgus in kinesiology", 0),  # an unknown word, not a subject
         ("how do I stop my knees caving, doing my head in", 0),  # "head" qualifies nothing
+        ("I hurt my wrist. Knees cave in when I squat", 0),  # "wrist" ends its sentence
+        ("knees cave in, elbow hurts", 0),  # another clause
         ("hallux valgus or elbow valgus", 2),  # counted each time
     ],
 )
-def test_a_subject_word_right_before_a_matched_word_qualifies_it(
+def test_a_subject_word_next_to_a_matched_word_qualifies_it(
     engine: Engine, question: str, qualified: int
 ) -> None:
     best = engine.best_evidence(question)
@@ -457,7 +487,14 @@ def test_a_subject_word_right_before_a_matched_word_qualifies_it(
 def test_another_joints_valgus_is_declined(engine: Engine) -> None:
     assert engine.search("what is hallux valgus") == []
     assert engine.search("what is elbow valgus") == []
+    assert engine.search("what is valgus in the elbow") == []
+    assert engine.search("what is the vagus nerve") == []
     assert engine.search("what is knee valgus")[0].entry.id == "what-is-knee-valgus"
+
+
+def test_a_subject_word_in_another_sentence_qualifies_nothing(engine: Engine) -> None:
+    asked = engine.search("I hurt my wrist. Knees cave in when I squat, why?")
+    assert [match.entry.id for match in asked] == ["knee-valgus-causes-squatting"]
 
 
 @pytest.mark.parametrize("abbreviation", ["thc", "itb", "wjat"])

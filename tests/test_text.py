@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from squatqa.text import normalise, stem, words
+from squatqa.text import clause_words, normalise, stem, words
 
 
 def test_normalise_folds_case_accents_and_apostrophes() -> None:
@@ -11,6 +11,16 @@ def test_normalise_folds_case_accents_and_apostrophes() -> None:
 
 def test_words_split_on_punctuation_and_keep_digits() -> None:
     assert words("  knees...caving?!  3D  ") == ["knees", "caving", "3d"]
+
+
+def test_clause_words_split_where_punctuation_ends_a_clause() -> None:
+    assert clause_words("I hurt my wrist. Knees cave, why?") == [
+        ["i", "hurt", "my", "wrist"],
+        ["knees", "cave"],
+        ["why"],
+        [],
+    ]
+    assert clause_words("knock-kneed / weak glutes") == [["knock", "kneed", "weak", "glutes"]]
 
 
 @pytest.mark.parametrize(
