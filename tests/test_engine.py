@@ -20,6 +20,19 @@ def test_knees_cave_answers_with_the_squatting_valgus_entry(engine: Engine) -> N
     assert top_id(engine, "why do my knees cave") == "knee-valgus-causes-squatting"
 
 
+@pytest.mark.parametrize(
+    "phrasing",
+    [
+        "my knees are going in",
+        "knees that go in",
+        "knees go a little inside",
+        "knees travel inside",
+    ],
+)
+def test_knees_going_in_reads_as_valgus_with_words_between(engine: Engine, phrasing: str) -> None:
+    assert "valgus" in engine.analyzer.analyse(phrasing).terms
+
+
 def test_each_question_ranks_its_own_entry_first(engine: Engine, corpus: Corpus) -> None:
     for entry in corpus.entries:
         assert top_id(engine, entry.question) == entry.id, entry.question
