@@ -248,25 +248,16 @@ def test_lexicon_terms_are_never_corrected_into_other_words(engine: Engine) -> N
         assert engine.analyzer.analyse(word, correct_typos=True).corrected == [False]
 
 
+@pytest.mark.parametrize("separator", [" ", ". "])  # one clause, or a clause a word
 def test_only_so_many_unknown_words_of_a_question_are_looked_up(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, separator: str
 ) -> None:
     from squatqa.analyzer import MAX_REPAIRS_PER_QUESTION
 
     looked_up: list[str] = []
     monkeypatch.setattr(engine.analyzer, "_repair", lambda word: looked_up.append(word))
-    engine.analyzer.analyse(" ".join(f"zq{n}xw" for n in range(200)), correct_typos=True)
-    assert len(looked_up) == MAX_REPAIRS_PER_QUESTION
-
-
-def test_the_look_up_budget_is_shared_by_a_questions_clauses(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from squatqa.analyzer import MAX_REPAIRS_PER_QUESTION
-
-    looked_up: list[str] = []
-    monkeypatch.setattr(engine.analyzer, "_repair", lambda word: looked_up.append(word))
-    engine.analyzer.analyse(". ".join(f"zq{n}xw" for n in range(200)), correct_typos=True)
+    question = separator.join(f"zq{n}xw" for n in range(200))
+    engine.analyzer.analyse(question, correct_typos=True)
     assert len(looked_up) == MAX_REPAIRS_PER_QUESTION
 
 
