@@ -125,6 +125,33 @@ def test_ask_keeps_its_promises_for_any_text(query: str, limit: int, min_score: 
         assert answer.related == []
 
 
+SEPARATORS = (" ", ". ", ", ", "? ", "! ", "; ", ": ", " (", ") ", "\n", "...")
+PUNCTUATED_WORDS = st.lists(
+    st.tuples(st.sampled_from(VOCABULARY), st.sampled_from(SEPARATORS)), min_size=1, max_size=8
+)
+
+
+@DEFAULT_SETTINGS
+@given(words=PUNCTUATED_WORDS)
+def test_punctuation_marks_clauses_but_never_changes_the_terms(
+    words: list[tuple[str, str]],
+) -> None:
+    analyse = ENGINE.analyzer.analyse
+    punctuated = analyse("".join(word + separator for word, separator in words), correct_typos=True)
+    plain = analyse(" ".join(word for word, _separator in words), correct_typos=True)
+    assert punctuated.terms == plain.terms
+    assert punctuated.corrected == plain.corrected
+    assert plain.breaks == ()
+
+
+@DEFAULT_SETTINGS
+@given(query=QUERIES)
+def test_clause_breaks_fall_between_terms_in_order(query: str) -> None:
+    analysis = ENGINE.analyzer.analyse(query, correct_typos=True)
+    assert list(analysis.breaks) == sorted(set(analysis.breaks))
+    assert all(0 < position < len(analysis.terms) for position in analysis.breaks)
+
+
 @pytest.mark.parametrize("entry", ENTRIES, ids=[entry.id for entry in ENTRIES])
 @DEFAULT_SETTINGS
 @given(rewording=REWORDINGS)
