@@ -30,8 +30,8 @@ _CORRECTION_MEMORY = 50_000
 
 class Analysis(NamedTuple):
     """A question's terms in order, which of them were repaired typos, and where
-    each clause after the first begins (a term's position): "I hurt my wrist. Knees
-    cave" has a break before "knee"."""
+    each clause after the first begins (a term's position): "I hurt my wrist. Why do
+    knees cave" has one, after "wrist"."""
 
     terms: list[str]
     corrected: list[bool]
@@ -145,6 +145,7 @@ class Analyzer:
         sizes_by_start = self._phrase_sizes
         if sizes_by_start.keys().isdisjoint(stems):
             return Analysis(stems, corrected, tuple(breaks))
+        clause_starts = set(breaks)
         phrases = self.lexicon.phrases
         terms: list[str] = []
         flags: list[bool] = []
@@ -152,7 +153,7 @@ class Analyzer:
         position = 0
         count = len(stems)
         while position < count:
-            if position in breaks:
+            if position in clause_starts:
                 term_breaks.append(len(terms))
             size = 1
             target = stems[position]

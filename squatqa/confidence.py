@@ -47,7 +47,7 @@ class Evidence(NamedTuple):
     missed_words: int  # question words the corpus uses, but this entry does not
     matched_words: int  # content words of the question its questions or aliases use
     subject_words: int  # of the unknown words, those naming a subject (squatqa.lexicon)
-    qualified_words: int  # times a matched word follows an unused subject word ("hallux valgus")
+    qualified_words: int  # times an unused subject word qualifies a matched word ("hallux valgus")
 
     @property
     def on_topic(self) -> bool:

@@ -138,7 +138,7 @@ class Engine:
             prepared = (analyzer, Index.build(corpus.entries, analyzer))
         self.analyzer, self.index = prepared
         # Answers by the question's analysis (and the options): what a batch asks again,
-        # in other case, spacing or punctuation, is answered at once.
+        # in other case or spacing, is answered at once.
         self._answers: dict[tuple[object, ...], _Found] = {}
         self._answers_held = 0
         # Read now, not at the first question: a broken installation then fails
@@ -322,8 +322,8 @@ class Engine:
         Query side: content words count alike (intent words less), found in a
         question or alias, or only in the answer. Entry side: how much of the
         entry's own distinguishing wording was asked, weighted by rarity. A subject
-        word the corpus never uses, right before a matched word, says the match is
-        about something else: "hallux valgus" is the big toe's, not the knee's.
+        word the corpus never uses, next to a matched word, says the match is about
+        something else: "hallux valgus" is the big toe's, not the knee's.
         """
         index = self.index
         intents = self.analyzer.lexicon.intents
@@ -434,7 +434,7 @@ def _qualified(
     words are never function or intent words), so a question without any has none.
     """
     terms = analysis.terms
-    breaks = analysis.breaks
+    breaks = set(analysis.breaks)
     end = len(terms)
 
     def foreign(position: int) -> bool:
