@@ -7,7 +7,6 @@ text is taken as written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from squatqa.english import is_english_word
@@ -35,7 +34,7 @@ class Analysis(NamedTuple):
 
     terms: list[str]
     corrected: list[bool]
-    breaks: tuple[int, ...] = ()
+    breaks: tuple[int, ...]
 
 
 class Analyzer:
@@ -89,18 +88,16 @@ class Analyzer:
         return self.analyse(text).terms
 
     def analyse(self, text: str, correct_typos: bool = False) -> Analysis:
-        clauses = [found for found in clause_words(text) if found]
         repairs = MAX_REPAIRS_PER_QUESTION if correct_typos else 0
-        if len(clauses) <= 1:
-            stems, corrected, _left = self._stems(clauses[0] if clauses else [], repairs)
-            return self._apply_phrases(stems, corrected, ())
-        stems = []
-        corrected = []
-        breaks: list[int] = []
-        for found in clauses:
-            clause_stems, clause_corrected, repairs = self._stems(found, repairs)
+        stems: list[str] = []
+        corrected: list[bool] = []
+        breaks: list[int] = []  # where each clause after the first begins
+        for found in clause_words(text):
+            if not found:
+                continue
             if stems:
                 breaks.append(len(stems))
+            clause_stems, clause_corrected, repairs = self._stems(found, repairs)
             stems += clause_stems
             corrected += clause_corrected
         return self._apply_phrases(stems, corrected, breaks)
@@ -135,7 +132,7 @@ class Analyzer:
         return standard
 
     def _apply_phrases(
-        self, stems: list[str], corrected: list[bool], breaks: Sequence[int]
+        self, stems: list[str], corrected: list[bool], breaks: list[int]
     ) -> Analysis:
         """Replace each synonym phrase by its canonical term, longest phrase first.
 

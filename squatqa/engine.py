@@ -433,30 +433,23 @@ def _qualified(
     clause. Such a subject word is one of the question's unknown subject words (subject
     words are never function or intent words), so a question without any has none.
     """
-    terms = analysis.terms
-    breaks = set(analysis.breaks)
-    end = len(terms)
-
-    def foreign(position: int) -> bool:
-        word = terms[position]
-        return word in subjects and word not in corpus_terms
-
-    def joined(position: int) -> bool:  # to the term before it, in the same clause
-        return position not in breaks
-
     count = 0
-    for position, term in enumerate(terms):
-        if term not in matched:
-            continue
-        if position and joined(position) and foreign(position - 1):
-            count += 1
-        after = position + 1
-        if after < end and joined(after) and terms[after] in _LINKS:
-            after += 1
-            if after < end and joined(after) and terms[after] in _DETERMINERS:
+    bounds = (0, *analysis.breaks, len(analysis.terms))
+    for start, end in pairwise(bounds):
+        clause = analysis.terms[start:end]
+        foreign = [word in subjects and word not in corpus_terms for word in clause]
+        for position, term in enumerate(clause):
+            if term not in matched:
+                continue
+            if position and foreign[position - 1]:
+                count += 1
+            after = position + 1
+            if after < len(clause) and clause[after] in _LINKS:
                 after += 1
-        if after < end and joined(after) and foreign(after):
-            count += 1
+                if after < len(clause) and clause[after] in _DETERMINERS:
+                    after += 1
+            if after < len(clause) and foreign[after]:
+                count += 1
     return count
 
 
